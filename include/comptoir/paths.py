@@ -1,0 +1,63 @@
+"""One data home: every file Comptoir writes by default lives under it.
+
+`COMPTOIR_HOME` overrides the default `var/` folder at the project root.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def home() -> Path:
+    """The data home (`COMPTOIR_HOME`, else `var/` at the project root)."""
+    env = os.environ.get("COMPTOIR_HOME")
+    return Path(env).expanduser().resolve() if env else PROJECT_ROOT / "var"
+
+
+def dossier_file() -> Path:
+    """The embedded SQLite dossier."""
+    return home() / "comptoir.db"
+
+
+def airflow_home() -> Path:
+    """The Airflow home of the embedded setup."""
+    return home() / "airflow"
+
+
+def spool_dir() -> Path:
+    """Files waiting for delivery, one folder per task."""
+    return home() / "spool"
+
+
+def reports_dir() -> Path:
+    """Run reports (imports, tasks)."""
+    return home() / "reports"
+
+
+def inbox_dir() -> Path:
+    """Files waiting to be imported."""
+    return home() / "inbox"
+
+
+def outbox_dir() -> Path:
+    """Local deliveries of the demo and of tasks with a relative path."""
+    return home() / "outbox"
+
+
+def work_dir() -> Path:
+    """Scratch folders of running tasks."""
+    return home() / "work"
+
+
+def mail_dir() -> Path:
+    """File-based mail of the embedded setup: one .eml per message sent."""
+    return home() / "mail"
+
+
+def tasks_dir() -> Path:
+    """Task definitions (`COMPTOIR_TASKS_DIR`, else `tasks/` at the project root)."""
+    env = os.environ.get("COMPTOIR_TASKS_DIR")
+    return Path(env).expanduser().resolve() if env else PROJECT_ROOT / "tasks"
