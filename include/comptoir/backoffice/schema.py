@@ -1,0 +1,697 @@
+"""The dossier's schema (SQLAlchemy Core): every entity the five source documents use.
+
+Conventions: integer surrogate keys `id`, business codes unique, money and quantities
+`NUMERIC` (Decimal in Python), every imported row stamped with `import_batch_id`.
+Schema changes go through Alembic migrations (`comptoir/backoffice/migrations`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def money(name: str, **kw: object) -> Column:
+    """An amount in euros: NUMERIC(15, 2)."""
+    return Column(name, Numeric(15, 2, asdecimal=True), **kw)  # type: ignore[arg-type]
+
+
+def price(name: str, **kw: object) -> Column:
+    """A unit price or cost: NUMERIC(15, 4)."""
+    return Column(name, Numeric(15, 4, asdecimal=True), **kw)  # type: ignore[arg-type]
+
+
+def qty(name: str, **kw: object) -> Column:
+    """A quantity: NUMERIC(15, 3)."""
+    return Column(name, Numeric(15, 3, asdecimal=True), **kw)  # type: ignore[arg-type]
+
+
+def code(name: str = "code", length: int = 40, **kw: object) -> Column:
+    """A business code."""
+    return Column(name, String(length), **kw)  # type: ignore[arg-type]
+
+
+def batch() -> Column:
+    """The import batch that wrote the row (null when not imported)."""
+    return Column(
+        "import_batch_id", String(36), ForeignKey("import_batches.id"), nullable=True, index=True
+    )
+
+
+def created() -> Column:
+    return Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+def updated() -> Column:
+    return Column(
+        "updated_at",
+        DateTime(timezone=True),
+        nullable=False,
+        server_default=func.now(),
+        onupdate=func.now(),
+    )
+
+
+def address_columns() -> list[Column]:
+    return [
+        Column("address1", String(120)),
+        Column("address2", String(120)),
+        Column("postcode", String(20)),
+        Column("city", String(80)),
+        Column("country", String(2)),
+    ]
+
+
+# --- Technical tables -------------------------------------------------------------------
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    updated(),
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Integer, nullable=False, server_default="0"),
+)
+
+import_batches = Table(
+    "import_batches",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("entity", String(40), nullable=False),
+    Column("mode", String(10), nullable=False),
+    Column("files", Text, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("records", Integer, nullable=False, server_default="0"),
+    Column("accepted", Integer, nullable=False, server_default="0"),
+    Column("rejected", Integer, nullable=False, server_default="0"),
+    Column("report", Text),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("category", String(60), nullable=False, server_default="Rapports de tâches"),
+    Column("task_id", String(200), index=True),
+    Column("run_id", String(250)),
+    Column("level", String(10), nullable=False),
+    Column("title", String(250), nullable=False),
+    Column("body", Text, nullable=False, server_default=""),
+    created(),
+    CheckConstraint("level IN ('info', 'warning', 'error')", name="level"),
+)
+
+# --- Tax ----------------------------------------------------------------------------------
+
+tax_regimes = Table(
+    "tax_regimes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    code(nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+    batch(),
+    created(),
+)
+
+vat_codes = Table(
+    "vat_codes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    code(nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+    Column("rate", Numeric(6, 3), nullable=False, server_default="0"),
+    Column("sales_account", String(20)),
+    batch(),
+    created(),
+    CheckConstraint("rate >= 0", name="rate_positive"),
+)
+
+revision_indexes = Table(
+    "revision_indexes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    code(nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+    Column("value", Numeric(12, 4)),
+    batch(),
+    created(),
+)
+
+# --- Sites: depots, stores, registers --------------------------------------------------------
+
+depots = Table(
+    "depots",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    code(nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+    *address_columns(),
+    Column("is_store", Boolean, nullable=False, server_default="0"),
+    Column("site", String(60), doc="Airflow site (Celery queue) the store's tasks run on"),
+    batch(),
+    created(),
+)
+
+registers = Table(
+    "registers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("depot_id", Integer, ForeignKey("depots.id"), nullable=False),
+    code(nullable=False),
+    Column("name", String(120), nullable=False),
+    UniqueConstraint("depot_id", "code", name="uq_registers_depot_code"),
+)
+
+# --- Third parties ---------------------------------------------------------------------------
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    code(nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+    Column("regime_id", Integer, ForeignKey("tax_regimes.id")),
+    Column("family", String(40)),
+    Column("store_id", Integer, ForeignKey("depots.id")),
+    *address_columns(),
+    Column("email", String(200)),
+    Column("phone", String(40)),
+    Column("iban", String(34)),
+    Column("bic", String(11)),
+    Column("rib_bank", String(5)),
+    Column("rib_branch", String(5)),
+    Column("rib_account", String(11)),
+    Column("rib_key", String(2)),
+    Column("account", String(20), doc="Accounting account of the customer"),
+    money("credit_limit"),
+    batch(),
+    created(),
+    updated(),
+)
+
+customer_addresses = Table(
+    "customer_addresses",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False, index=True),
+    Column("name", String(120)),
+    *address_columns(),
+    batch(),
+    created(),
+)
+
+customer_contacts = Table(
+    "customer_contacts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False, index=True),
+    Column("name", String(120), nullable=False),
+    Column("role", String(60)),
+    Column("email", String(200)),
+    Column("phone", String(40)),
+)
+
+suppliers = Table(
+    "suppliers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    code(nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+    Column("regime_id", Integer, ForeignKey("tax_regimes.id")),
+    *address_columns(),
+    Column("email", String(200)),
+    Column("phone", String(40)),
+    Column(
+        "defective_policy",
+        String(20),
+        nullable=False,
+        server_default="none",
+        doc="What happens to defective goods: none, adjustment, supplier_return",
+    ),
+    Column("intersite_email", String(200), doc="Mailbox receiving inter-site orders"),
+    batch(),
+    created(),
+    updated(),
+    CheckConstraint(
+        "defective_policy IN ('none', 'adjustment', 'supplier_return')", name="defective_policy"
+    ),
+)
+
+supplier_contacts = Table(
+    "supplier_contacts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("supplier_id", Integer, ForeignKey("suppliers.id"), nullable=False, index=True),
+    Column("name", String(120), nullable=False),
+    Column("role", String(60)),
+    Column("email", String(200)),
+    Column("phone", String(40)),
+)
+
+# --- Catalogue -------------------------------------------------------------------------------
+
+brands = Table(
+    "brands",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    code(nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+    Column("supplier_id", Integer, ForeignKey("suppliers.id")),
+)
+
+families = Table(
+    "families",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    code(nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+)
+
+sub_families = Table(
+    "sub_families",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("family_id", Integer, ForeignKey("families.id"), nullable=False),
+    code(nullable=False),
+    Column("name", String(120), nullable=False),
+    UniqueConstraint("family_id", "code", name="uq_sub_families_family_code"),
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    code(nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("vat_code_id", Integer, ForeignKey("vat_codes.id")),
+    Column("supplier_id", Integer, ForeignKey("suppliers.id")),
+    Column("brand_id", Integer, ForeignKey("brands.id")),
+    Column("family_id", Integer, ForeignKey("families.id")),
+    Column("sub_family_id", Integer, ForeignKey("sub_families.id")),
+    price("purchase_price"),
+    price("sale_price", doc="Sale price excluding VAT"),
+    Column("unit", String(10)),
+    Column("lot_managed", Boolean, nullable=False, server_default="0"),
+    Column("assembled", Boolean, nullable=False, server_default="0"),
+    Column("exportable", Boolean, nullable=False, server_default="1"),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    batch(),
+    created(),
+    updated(),
+)
+
+stock_records = Table(
+    "stock_records",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("article_id", Integer, ForeignKey("articles.id"), nullable=False),
+    Column("depot_id", Integer, ForeignKey("depots.id"), nullable=False, index=True),
+    qty("quantity", nullable=False, server_default="0"),
+    money("value", nullable=False, server_default="0"),
+    price("wac", nullable=False, server_default="0", doc="Weighted average cost (PAMP)"),
+    qty("alert_threshold"),
+    batch(),
+    UniqueConstraint("article_id", "depot_id", name="uq_stock_records_article_depot"),
+)
+
+stock_movements = Table(
+    "stock_movements",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(30), nullable=False, unique=True),
+    Column("kind", String(30), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("depot_id", Integer, ForeignKey("depots.id"), nullable=False),
+    Column("target_depot_id", Integer, ForeignKey("depots.id")),
+    Column("reference", String(120)),
+    Column("validated", Boolean, nullable=False, server_default="0"),
+    Column("validated_at", DateTime(timezone=True)),
+    batch(),
+    created(),
+    CheckConstraint(
+        "kind IN ('initial', 'sale', 'return', 'adjustment', 'transfer', "
+        "'defective_destruction', 'supplier_return')",
+        name="kind",
+    ),
+)
+
+stock_movement_lines = Table(
+    "stock_movement_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("movement_id", Integer, ForeignKey("stock_movements.id"), nullable=False, index=True),
+    Column("line_no", Integer, nullable=False),
+    Column("article_id", Integer, ForeignKey("articles.id"), nullable=False, index=True),
+    qty("quantity", nullable=False),
+    price("unit_cost"),
+    money("value"),
+    Column("lot_number", String(60)),
+)
+
+lots = Table(
+    "lots",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("article_id", Integer, ForeignKey("articles.id"), nullable=False),
+    Column("depot_id", Integer, ForeignKey("depots.id"), nullable=False),
+    Column("number", String(60), nullable=False),
+    qty("quantity", nullable=False),
+    Column("movement_id", Integer, ForeignKey("stock_movements.id")),
+    batch(),
+    UniqueConstraint("article_id", "depot_id", "number", name="uq_lots_article_depot_number"),
+)
+
+bom_lines = Table(
+    "bom_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("parent_article_id", Integer, ForeignKey("articles.id"), nullable=False, index=True),
+    Column("line_no", Integer, nullable=False),
+    Column(
+        "component_article_id",
+        Integer,
+        ForeignKey("articles.id"),
+        doc="Null on a comment line",
+    ),
+    Column("description", String(200)),
+    qty("quantity"),
+    price("price"),
+    Column("kind", String(15), nullable=False, doc="assembly or manufacturing"),
+    batch(),
+    CheckConstraint("kind IN ('assembly', 'manufacturing')", name="kind"),
+)
+
+# --- Sales ----------------------------------------------------------------------------------
+
+sales_documents = Table(
+    "sales_documents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(30), nullable=False, unique=True),
+    Column("type", String(1), nullable=False, doc="D quote, C order, B delivery note, "
+           "F invoice, A credit note, O subscription contract"),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False, index=True),
+    Column("date", Date, nullable=False),
+    Column("depot_id", Integer, ForeignKey("depots.id")),
+    Column("reference", String(120)),
+    Column("origin", String(120), index=True, doc="WEB_IDENT: the document's id elsewhere"),
+    Column("source", String(20), nullable=False, server_default="manual"),
+    Column("accounting_status", String(20), nullable=False, server_default="not_posted"),
+    Column("revision_index_id", Integer, ForeignKey("revision_indexes.id")),
+    Column("periodicity", String(1)),
+    Column("start_date", Date),
+    Column("end_date", Date),
+    money("total_excl_tax", nullable=False, server_default="0"),
+    money("total_tax", nullable=False, server_default="0"),
+    money("total_incl_tax", nullable=False, server_default="0"),
+    batch(),
+    created(),
+    CheckConstraint("type IN ('D', 'C', 'B', 'F', 'A', 'O')", name="type"),
+    CheckConstraint(
+        "source IN ('manual', 'import', 'pos', 'econnector', 'intersite')", name="source"
+    ),
+    CheckConstraint(
+        "accounting_status IN ('not_posted', 'posted', 'excluded')", name="accounting_status"
+    ),
+    CheckConstraint("periodicity IS NULL OR periodicity IN ('A', 'M', 'J')", name="periodicity"),
+)
+
+sales_document_lines = Table(
+    "sales_document_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("document_id", Integer, ForeignKey("sales_documents.id"), nullable=False, index=True),
+    Column("line_no", Integer, nullable=False),
+    Column("article_id", Integer, ForeignKey("articles.id")),
+    Column("description", String(200)),
+    qty("quantity"),
+    price("unit_price", doc="Unit price excluding VAT"),
+    Column("discount", Numeric(6, 3), doc="Discount percentage"),
+    Column("vat_code_id", Integer, ForeignKey("vat_codes.id")),
+    money("total_excl_tax"),
+    batch(),
+)
+
+# --- Purchases ------------------------------------------------------------------------------
+
+purchase_orders = Table(
+    "purchase_orders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(30), nullable=False, unique=True),
+    Column("supplier_id", Integer, ForeignKey("suppliers.id"), nullable=False, index=True),
+    Column("depot_id", Integer, ForeignKey("depots.id")),
+    Column("date", Date, nullable=False),
+    Column("status", String(12), nullable=False, server_default="draft"),
+    Column("follow_up_user", String(60)),
+    Column("reference", String(120)),
+    Column("sent_at", DateTime(timezone=True), doc="When it was e-mailed to the supplier"),
+    created(),
+    CheckConstraint(
+        "status IN ('draft', 'confirmed', 'pending', 'received')", name="status"
+    ),
+)
+
+purchase_order_lines = Table(
+    "purchase_order_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("order_id", Integer, ForeignKey("purchase_orders.id"), nullable=False, index=True),
+    Column("line_no", Integer, nullable=False),
+    Column("article_id", Integer, ForeignKey("articles.id")),
+    Column("description", String(200)),
+    qty("quantity", nullable=False),
+    qty("received_quantity", nullable=False, server_default="0"),
+    price("unit_price"),
+)
+
+# --- Point of sale ---------------------------------------------------------------------------
+
+payment_modes = Table(
+    "payment_modes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    code(nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+    Column("account", String(20), doc="Accounting account the payments are posted to"),
+    Column("state_code", String(20), doc="Payment state given to receivables of this mode"),
+    Column("is_credit", Boolean, nullable=False, server_default="0"),
+    Column("is_deposit", Boolean, nullable=False, server_default="0"),
+    Column("lettrable", Boolean, nullable=False, server_default="1"),
+    Column("generates_delivery_note", Boolean, nullable=False, server_default="0"),
+)
+
+sales_days = Table(
+    "sales_days",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("depot_id", Integer, ForeignKey("depots.id"), nullable=False),
+    Column("register_id", Integer, ForeignKey("registers.id"), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("status", String(12), nullable=False, server_default="open"),
+    Column("closed", Boolean, nullable=False, server_default="0"),
+    Column("closed_at", DateTime(timezone=True)),
+    UniqueConstraint("register_id", "date", name="uq_sales_days_register_date"),
+    CheckConstraint("status IN ('open', 'closed', 'integrated', 'posted')", name="status"),
+)
+
+pos_tickets = Table(
+    "pos_tickets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("depot_id", Integer, ForeignKey("depots.id"), nullable=False),
+    Column("register_id", Integer, ForeignKey("registers.id"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("sales_day_id", Integer, ForeignKey("sales_days.id"), index=True),
+    Column("customer_id", Integer, ForeignKey("customers.id")),
+    Column("degraded", Boolean, nullable=False, server_default="0",
+           doc="Captured while the store was offline"),
+    money("total_incl_tax", nullable=False, server_default="0"),
+    Column("integrated_document_id", Integer, ForeignKey("sales_documents.id")),
+    Column("integrated_at", DateTime(timezone=True)),
+    batch(),
+    UniqueConstraint("depot_id", "register_id", "number", name="uq_pos_tickets_key"),
+)
+
+pos_ticket_lines = Table(
+    "pos_ticket_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ticket_id", Integer, ForeignKey("pos_tickets.id"), nullable=False, index=True),
+    Column("line_no", Integer, nullable=False),
+    Column("kind", String(10), nullable=False, server_default="sale"),
+    Column("article_id", Integer, ForeignKey("articles.id"), nullable=False),
+    qty("quantity", nullable=False),
+    price("unit_price_incl_tax", nullable=False),
+    Column("discount", Numeric(6, 3)),
+    Column("vat_rate", Numeric(6, 3), nullable=False, server_default="0"),
+    money("total_incl_tax", nullable=False),
+    CheckConstraint("kind IN ('sale', 'return', 'defective')", name="kind"),
+)
+
+pos_ticket_payments = Table(
+    "pos_ticket_payments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ticket_id", Integer, ForeignKey("pos_tickets.id"), nullable=False, index=True),
+    Column("payment_mode_id", Integer, ForeignKey("payment_modes.id"), nullable=False),
+    money("amount", nullable=False),
+    Column("due_date", Date),
+)
+
+# --- Accounting ------------------------------------------------------------------------------
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(20), nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+    Column("kind", String(12), nullable=False, server_default="general"),
+    Column("lettrable", Boolean, nullable=False, server_default="0"),
+    CheckConstraint(
+        "kind IN ('general', 'customer', 'supplier', 'bank', 'cash', 'revenue', 'tax', "
+        "'expense')",
+        name="kind",
+    ),
+)
+
+journals = Table(
+    "journals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    code(length=10, nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+    Column("kind", String(12), nullable=False),
+    CheckConstraint("kind IN ('sales', 'purchases', 'bank', 'cash', 'misc')", name="kind"),
+)
+
+journal_entries = Table(
+    "journal_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("journal_id", Integer, ForeignKey("journals.id"), nullable=False),
+    Column("number", String(30), nullable=False, unique=True),
+    Column("date", Date, nullable=False),
+    Column("label", String(200), nullable=False),
+    Column("document_id", Integer, ForeignKey("sales_documents.id"), index=True),
+    Column("sales_day_id", Integer, ForeignKey("sales_days.id")),
+    Column("source", String(20), nullable=False, server_default="manual"),
+    created(),
+)
+
+journal_entry_lines = Table(
+    "journal_entry_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("entry_id", Integer, ForeignKey("journal_entries.id"), nullable=False, index=True),
+    Column("line_no", Integer, nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("customer_id", Integer, ForeignKey("customers.id"), index=True),
+    Column("supplier_id", Integer, ForeignKey("suppliers.id")),
+    Column("label", String(200)),
+    money("debit", nullable=False, server_default="0"),
+    money("credit", nullable=False, server_default="0"),
+    Column("due_date", Date),
+    Column("lettering_code", String(10), index=True),
+    Column("document_ref", String(40)),
+    CheckConstraint("debit >= 0 AND credit >= 0", name="amounts_positive"),
+)
+
+receivables = Table(
+    "receivables",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False, index=True),
+    Column("document_id", Integer, ForeignKey("sales_documents.id")),
+    Column("payment_mode_id", Integer, ForeignKey("payment_modes.id")),
+    money("amount", nullable=False),
+    money("paid_amount", nullable=False, server_default="0"),
+    Column("due_date", Date, nullable=False),
+    Column("state", String(20), nullable=False, server_default="open"),
+    CheckConstraint("state IN ('open', 'partially_paid', 'paid', 'cancelled')", name="state"),
+)
+
+# --- Partner connector and inter-site orders -------------------------------------------------
+
+connector_settings = Table(
+    "connector_settings",
+    metadata,
+    Column("connector", String(40), primary_key=True),
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+article_correspondences = Table(
+    "article_correspondences",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("connector", String(40), nullable=False),
+    Column("external_code", String(60), nullable=False),
+    Column("article_id", Integer, ForeignKey("articles.id"), nullable=False),
+    UniqueConstraint("connector", "external_code", name="uq_article_correspondences_key"),
+)
+
+sync_history = Table(
+    "sync_history",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("connector", String(40), nullable=False),
+    Column("direction", String(4), nullable=False),
+    Column("entity", String(40), nullable=False),
+    Column("external_id", String(120)),
+    Column("status", String(10), nullable=False),
+    Column("message", Text),
+    created(),
+    CheckConstraint("direction IN ('in', 'out')", name="direction"),
+    CheckConstraint("status IN ('ok', 'error', 'skipped')", name="status"),
+)
+
+intersite_messages = Table(
+    "intersite_messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sender_site", String(60), nullable=False),
+    Column("order_ref", String(60), nullable=False),
+    Column("message_id", String(250)),
+    Column("document_id", Integer, ForeignKey("sales_documents.id")),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("sender_site", "order_ref", name="uq_intersite_messages_key"),
+)
+
+Index("ix_journal_entry_lines_account_lettering", journal_entry_lines.c.account_id,
+      journal_entry_lines.c.lettering_code)
+Index("ix_sales_documents_type_date", sales_documents.c.type, sales_documents.c.date)

@@ -1,0 +1,41 @@
+"""The `comptoir` command. Each command group lives in its own module with `register(app)`."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+from rich.console import Console
+
+from comptoir.errors import ComptoirError
+
+app = typer.Typer(
+    name="comptoir",
+    help="Comptoir: back-office automation for retail chains.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+#: Modules of this package that add commands (each defines `register(app)`).
+COMMAND_MODULES = ["db", "settings"]
+
+err = Console(stderr=True)
+
+
+def _register() -> None:
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"comptoir.cli.{name}").register(app)
+
+
+_register()
+
+
+def main() -> None:
+    """Entry point: user mistakes are one clear line, never a traceback."""
+    try:
+        app()
+    except ComptoirError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(getattr(exc, "exit_code", 1))

@@ -1,0 +1,51 @@
+"""`comptoir settings`: read and change the dossier's settings."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+out = Console()
+
+
+def register(app: typer.Typer) -> None:
+    settings = typer.Typer(help="Dossier settings (default regime, purchases module, ...).",
+                           no_args_is_help=True)
+    app.add_typer(settings, name="settings")
+
+    @settings.command("get")
+    def get(key: str = typer.Argument(..., help="Setting name.")) -> None:
+        """Print one setting's value (empty when unset)."""
+        from comptoir.backoffice.engine import get_engine
+        from comptoir.backoffice.settings import get_setting
+
+        with get_engine().connect() as conn:
+            value = get_setting(conn, key)
+        print(value if value is not None else "")
+
+    @settings.command("set")
+    def set_(
+        key: str = typer.Argument(..., help="Setting name."),
+        value: str = typer.Argument(..., help="New value."),
+    ) -> None:
+        """Change one setting."""
+        from comptoir.backoffice.engine import get_engine
+        from comptoir.backoffice.settings import set_setting
+
+        with get_engine().begin() as conn:
+            stored = set_setting(conn, key, value)
+        out.print(f"{key} = {stored}")
+
+    @settings.command("list")
+    def list_() -> None:
+        """Every known setting, its value and what it means."""
+        from comptoir.backoffice.engine import get_engine
+        from comptoir.backoffice.settings import KNOWN, all_settings
+
+        with get_engine().connect() as conn:
+            values = all_settings(conn)
+        table = Table("setting", "value", "meaning")
+        for key, value in values.items():
+            table.add_row(key, value or "", KNOWN[key].description)
+        out.print(table)
