@@ -1,0 +1,48 @@
+# Comptoir — the two commands: `make demo` and `make test`. Each sets up what it needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
+EMBEDDED = eval "$$($(PY) -m comptoir.embedded)"
+
+.PHONY: help install demo test test-servers airflow bench lint clean
+
+help: ## This list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "installing pinned packages into $(VENV) (first time: a few minutes)"
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt \
+		-r requirements.txt -r requirements-dev.txt
+	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP) ## Create .venv and install the pinned packages
+
+demo: $(STAMP) ## Fill the SQLite dossier with demo data and run the nightly batch through Airflow
+	@$(EMBEDDED) && $(VENV)/bin/comptoir nightly --demo
+
+test: $(STAMP) test-servers ## Run the whole test suite
+	@$(PY) -m pytest
+
+test-servers: ## Install the protocol servers the tests start (OpenSSH's sshd)
+	@bash scripts/ensure-test-servers.sh
+
+airflow: $(STAMP) ## Start Airflow (standalone) on this project: UI on http://localhost:8080
+	@$(EMBEDDED) && $(VENV)/bin/comptoir db init >/dev/null && \
+		echo "Airflow UI: http://localhost:8080 — login: admin, password in $$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated (printed below too)" && \
+		exec $(VENV)/bin/airflow standalone
+
+bench: $(STAMP) ## Run the benchmarks (bench/)
+	@$(EMBEDDED) && for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+lint: $(STAMP) ## ruff
+	@$(VENV)/bin/ruff check .
+
+clean: ## Remove the data home (var/) — the dossier, Airflow home, spools, reports
+	rm -rf var
