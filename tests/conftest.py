@@ -23,6 +23,9 @@ _SESSION_HOME = Path(tempfile.mkdtemp(prefix="comptoir-tests-"))
 os.environ["COMPTOIR_HOME"] = str(_SESSION_HOME / "home")
 os.environ["COMPTOIR_TASKS_DIR"] = str(_SESSION_HOME / "tasks")
 os.environ["AIRFLOW_HOME"] = str(_SESSION_HOME / "airflow")
+# The same Airflow metadata database in this process and in the subprocesses tests start.
+_AIRFLOW_DB = _SESSION_HOME / "airflow" / "airflow.db"
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_DB}"
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
 os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(ROOT / "plugins")
@@ -133,3 +136,12 @@ def comptoir_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home.mkdir()
     monkeypatch.setenv("COMPTOIR_HOME", str(home))
     return home
+
+
+@pytest.fixture
+def tasks_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty tasks folder of the test's own, set as COMPTOIR_TASKS_DIR."""
+    folder = tmp_path / "tasks"
+    folder.mkdir()
+    monkeypatch.setenv("COMPTOIR_TASKS_DIR", str(folder))
+    return folder

@@ -19,7 +19,7 @@ app = typer.Typer(
 )
 
 #: Modules of this package that add commands (each defines `register(app)`).
-COMMAND_MODULES = ["db", "settings", "demo"]
+COMMAND_MODULES = ["db", "settings", "tasks", "messages", "mode", "demo"]
 
 err = Console(stderr=True)
 

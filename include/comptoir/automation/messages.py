@@ -1,0 +1,78 @@
+"""Task reports: the `messages` table, category "Rapports de tâches"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import Connection, select
+
+from comptoir.backoffice.schema import messages
+
+__all__ = ["CATEGORY", "Message", "Report", "list_messages", "record"]
+
+CATEGORY = "Rapports de tâches"
+
+Level = Literal["info", "warning", "error"]
+
+
+@dataclass(frozen=True)
+class Report:
+    """A task report to record: what was produced, where it went, what failed and why."""
+
+    task_id: str
+    run_id: str
+    level: Level
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Message:
+    """A recorded message."""
+
+    id: int
+    category: str
+    task_id: str | None
+    run_id: str | None
+    level: str
+    title: str
+    body: str
+    created_at: datetime
+
+
+def record(conn: Connection, report: Report) -> int:
+    """Write `report`; return its message id."""
+    result = conn.execute(
+        messages.insert().values(
+            category=CATEGORY,
+            task_id=report.task_id,
+            run_id=report.run_id[:250],
+            level=report.level,
+            title=report.title[:250],
+            body=report.body,
+        )
+    )
+    return int(result.inserted_primary_key[0])
+
+
+def list_messages(
+    conn: Connection,
+    *,
+    task_id: str | None = None,
+    run_id: str | None = None,
+    errors_only: bool = False,
+    limit: int | None = 50,
+) -> list[Message]:
+    """The newest messages first, optionally of one task, one run, or errors only."""
+    query = select(messages).order_by(messages.c.created_at.desc(), messages.c.id.desc())
+    if task_id is not None:
+        query = query.where(messages.c.task_id == task_id)
+    if run_id is not None:
+        query = query.where(messages.c.run_id == run_id)
+    if errors_only:
+        query = query.where(messages.c.level == "error")
+    if limit is not None:
+        query = query.limit(limit)
+    return [Message(**row._mapping) for row in conn.execute(query)]

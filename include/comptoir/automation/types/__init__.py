@@ -1,0 +1,1 @@
+"""The built-in task types: each module declares a `TASK_TYPE` for the catalog."""

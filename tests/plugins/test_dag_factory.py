@@ -1,0 +1,114 @@
+import json
+from datetime import timedelta
+
+from airflow.sdk import DAG
+from comptoir.automation.catalog import Category, TaskType, register
+from comptoir_airflow import dag_factory
+from comptoir_airflow.dag_factory import INVALID_TAG, build_all
+
+EXPORT = {
+    "id": "export-stock", "name": "Stock per store", "type": "export_data", "site": "mag-01",
+    "schedule": "30 1 * * *", "owner": "back-office", "retries": 3,
+    "options": {"entity": "stock", "separator": "|"},
+    "output": {"filename": "stock-{mag:code}.csv",
+               "delivery": {"method": "sftp", "conn_id": "sftp_hq", "directory": "/in"}},
+}
+
+
+
+def write(folder, task, name=None):
+    (folder / (name or f"{task['id']}.json")).write_text(
+        json.dumps({"comptoir_tasks": 1, "tasks": [task]}), encoding="utf-8")
+
+
+def test_one_dag_per_definition_with_tags_queue_owner_retries_and_docs(tasks_dir):
+    write(tasks_dir, EXPORT)
+    write(tasks_dir, {"id": "upkeep", "type": "db_maintenance", "schedule": "@weekly"})
+    dags = build_all()
+    dag = dags["export-stock"]
+    assert set(dag.tags) == {"Import-Export", "export_data", "mag-01"}
+    assert [t.task_id for t in dag.tasks] == ["run", "deliver", "report"]
+    assert dag.task_dict["report"].upstream_task_ids == {"deliver"}
+    assert dag.task_dict["report"].trigger_rule == "all_done"
+    for task in dag.tasks:
+        assert task.queue == "mag-01" and task.owner == "back-office"
+    assert dag.task_dict["run"].retries == 3 and dag.task_dict["report"].retries == 0
+    assert dag.task_dict["deliver"].retry_delay == timedelta(minutes=5)
+    assert dag.timetable.expression == "30 1 * * *"
+    assert str(dag.timetable.timezone) == "Europe/Paris"  # the schedule is local time
+    assert not dag.catchup and dag.max_active_runs == 1
+    assert "Exportation de données" in dag.doc_md and "sftp_hq" in dag.doc_md
+    assert "Exports one entity" in dag.doc_md
+    upkeep = dags["upkeep"]
+    assert [t.task_id for t in upkeep.tasks] == ["run", "report"]
+    assert "Système" in upkeep.tags
+
+
+def test_the_options_are_a_self_explaining_trigger_form(tasks_dir):
+    write(tasks_dir, EXPORT)
+    params = build_all()["export-stock"].params
+    entity = params.get_param("entity")
+    assert entity.value == "stock"
+    assert entity.schema["title"] == "Entity" and entity.schema["section"] == "Data"
+    assert entity.description == "What to export."
+    assert "stock" in entity.schema["enum"]
+    assert params.get_param("separator").value == "|"
+    assert params.validate()["columns"] == []  # every default is valid for the form
+
+
+def test_an_invalid_definition_is_a_marked_dag_and_the_others_load(tasks_dir):
+    write(tasks_dir, EXPORT)
+    write(tasks_dir, {**EXPORT, "id": "broken", "options": {"entity": "planets"}})
+    (tasks_dir / "garbage.json").write_text("{", encoding="utf-8")
+    dags = build_all()
+    assert "export-stock" in dags
+    broken = dags["broken"]
+    assert set(broken.tags) == {INVALID_TAG}
+    assert "broken.json: task 'broken': options.entity" in broken.doc_md
+    assert broken.timetable.can_be_scheduled is False
+    assert [t.task_id for t in broken.tasks] == ["definition_invalid"]
+    garbage = dags["invalid.garbage"]
+    assert "not valid JSON" in garbage.doc_md
+
+
+def test_a_disabled_task_has_no_schedule(tasks_dir):
+    write(tasks_dir, {**EXPORT, "enabled": False})
+    dag = build_all()["export-stock"]
+    assert "disabled" in dag.tags and dag.timetable.can_be_scheduled is False
+
+
+def test_running_a_task_builds_only_its_dag(tasks_dir, monkeypatch):
+    write(tasks_dir, EXPORT)
+    write(tasks_dir, {"id": "upkeep", "type": "db_maintenance"})
+    monkeypatch.setenv("_AIRFLOW_PARSING_CONTEXT_DAG_ID", "upkeep")
+    assert list(build_all()) == ["upkeep"]
+    write(tasks_dir, {"id": "elsewhere", "type": "db_maintenance"}, name="zz-other-name.json")
+    monkeypatch.setenv("_AIRFLOW_PARSING_CONTEXT_DAG_ID", "elsewhere")
+    assert list(build_all()) == ["elsewhere"]
+
+
+def custom_builder(definition, task_type):
+    dag = DAG(**dag_factory.dag_arguments(definition, task_type))
+    from airflow.providers.standard.operators.empty import EmptyOperator
+
+    EmptyOperator(task_id="own_step", dag=dag)
+    return dag_factory.attach_params(dag, definition, task_type)
+
+
+def test_a_type_can_bring_its_own_template(tasks_dir, monkeypatch):
+    from comptoir.automation import catalog
+    from pydantic import BaseModel
+
+    catalog.all_types()
+    monkeypatch.setattr(catalog, "_REGISTRY", dict(catalog._REGISTRY))
+
+    class Options(BaseModel):
+        pass
+
+    register(TaskType(name="own_shape", title="Own", category=Category.AUTRES,
+                      description="d", options=Options, run="builtins:print",
+                      produces_files=False, template=f"{__name__}:custom_builder"))
+    write(tasks_dir, {"id": "own", "type": "own_shape"})
+    dag = build_all()["own"]
+    assert [t.task_id for t in dag.tasks] == ["own_step"]
+    assert "Autres" in dag.tags
