@@ -6,10 +6,12 @@ The `comptoir` command never imports Airflow; commands that need it run
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
@@ -63,3 +65,12 @@ def run_module(module: str, args: list[str], *, log: Path, echo: bool = False) -
                 sys.stdout.write(line)
         status = process.wait()
     return status, "".join(lines)
+
+
+RESULT_MARKER = "COMPTOIR-RUN "  # printed after each DAG by comptoir_airflow.run_task
+
+
+def run_results(output: str) -> list[dict[str, Any]]:
+    """The results `comptoir_airflow.run_task` printed, one per DAG, in order."""
+    return [json.loads(line[len(RESULT_MARKER):]) for line in output.splitlines()
+            if line.startswith(RESULT_MARKER)]

@@ -16,7 +16,6 @@ from comptoir.errors import ComptoirError
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
 
-RESULT_MARKER = "COMPTOIR-RUN "  # printed last by comptoir_airflow.run_task
 
 
 def _option_line(name: str, field: Any) -> str:
@@ -159,7 +158,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Start the task now ("Démarrer"), through its DAG; exit 1 if the run failed."""
         from comptoir.automation.definitions import find
-        from comptoir.cli._airflow import log_file, run_module
+        from comptoir.cli._airflow import log_file, run_module, run_results
 
         definition = find(task_id)
         overrides = parse_overrides(definition, set_ or [])
@@ -167,20 +166,14 @@ def register(app: typer.Typer) -> None:
         log = log_file(f"run-{task_id}")
         out.print(f"running {task_id} through Airflow (log: {log})", highlight=False)
         status, output = run_module("comptoir_airflow.run_task", args, log=log, echo=verbose)
-        result = _result(output)
+        results = run_results(output)
+        result = results[-1] if results else None
         if result is None:
             err.print(output[-3000:], highlight=False)
             raise ComptoirError(f"the run of {task_id} did not complete; see {log}")
         _print_run(task_id, result)
         if status != 0:
             raise typer.Exit(1)
-
-
-def _result(output: str) -> dict[str, Any] | None:
-    for line in reversed(output.splitlines()):
-        if line.startswith(RESULT_MARKER):
-            return json.loads(line[len(RESULT_MARKER):])
-    return None
 
 
 def _print_run(task_id: str, result: dict[str, Any]) -> None:

@@ -1,0 +1,105 @@
+"""`comptoir nightly`: run the nightly batch now — every enabled task's DAG, then the spool retry.
+
+With `--demo` it first fills the dossier with the demo business (what `make demo` runs).
+The DAGs run through Airflow (`dag.test()` in one Airflow process), in a fixed order:
+imports first (later tasks read what they load), exports and editions, then upkeep.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from comptoir.errors import ComptoirError
+
+out = Console()
+
+#: Order of the categories in the batch; tasks of one category keep the folder's order.
+CATEGORY_ORDER = ["Import-Export", "Editions", "Historiques", "Autres", "Système"]
+SPOOL_RETRY_DAG = "comptoir_spool_retry"
+
+
+def batch_order(definitions: list[Any]) -> list[str]:
+    """The DAG ids of the nightly batch: enabled tasks by category, then the spool retry."""
+    enabled = [d for d in definitions if d.enabled]
+    ordered = sorted(enabled, key=lambda d: CATEGORY_ORDER.index(d.task_type.category.value))
+    return [d.id for d in ordered] + [SPOOL_RETRY_DAG]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("nightly")
+    def nightly(
+        demo: bool = typer.Option(False, "--demo",
+                                  help="First refill the dossier with the demo business."),
+        seed: int = typer.Option(42, "--seed", help="--demo: the demo data's seed."),
+    ) -> None:
+        """Run the nightly batch now through Airflow and print what it did."""
+        from comptoir import paths
+        from comptoir.automation.definitions import load_folder
+        from comptoir.backoffice import migrate
+        from comptoir.cli._airflow import log_file, run_module, run_results
+
+        started = time.time()
+        migrate.upgrade()
+        if demo:
+            _fill_demo(seed)
+        loaded = load_folder()
+        for error in loaded.errors:
+            out.print(f"[yellow]skipped an invalid definition:[/] {error}", highlight=False)
+        dag_ids = batch_order(loaded.definitions)
+        log = log_file("nightly")
+        out.print(f"running {len(dag_ids)} DAGs through Airflow: {', '.join(dag_ids)}",
+                  highlight=False)
+        out.print(f"(Airflow's output: {log})", highlight=False)
+        with out.status("the nightly batch is running..."):
+            status, output = run_module("comptoir_airflow.run_task", dag_ids, log=log)
+        results = run_results(output)
+        if not results:
+            out.print(output[-3000:], highlight=False, markup=False)
+            raise ComptoirError(f"the nightly batch did not run; see {log}")
+        _summary(results, started, paths.home())
+        if status != 0:
+            raise typer.Exit(1)
+
+
+def _fill_demo(seed: int) -> None:
+    from comptoir.backoffice.engine import get_engine
+    from comptoir.demo.dossier import fill_dossier
+
+    with out.status("filling the dossier with the demo business..."):
+        fill_dossier(get_engine(), seed=seed, reset=True)
+    out.print(f"demo dossier filled (seed {seed}): {get_engine().url.database}",
+              highlight=False)
+
+
+def _summary(results: list[dict[str, Any]], started: float, home: Path) -> None:
+    from comptoir.automation.messages import list_messages
+    from comptoir.backoffice.engine import get_engine
+
+    table = Table("DAG", "state", "report", title="Nightly batch")
+    with get_engine().connect() as conn:
+        for result in results:
+            reports = list_messages(conn, task_id=result["dag_id"], run_id=result["run_id"],
+                                    limit=1) if result["run_id"] else []
+            colour = "green" if result["state"] == "success" else "red"
+            title = reports[0].title if reports else ""
+            table.add_row(result["dag_id"], f"[{colour}]{result['state']}[/]", title)
+    out.print(table)
+    produced = sorted(
+        p for folder in ("outbox", "mail", "backups") if (home / folder).exists()
+        for p in (home / folder).rglob("*") if p.is_file() and p.stat().st_mtime >= started
+    )
+    if produced:
+        out.print(f"[bold]Files produced[/] ({len(produced)}):")
+        for path in produced[:30]:
+            out.print(f"  {path.relative_to(home.parent) if home.parent in path.parents else path}",
+                      highlight=False)
+        if len(produced) > 30:
+            out.print(f"  ... and {len(produced) - 30} more", highlight=False)
+    out.print(f"Reports: `comptoir messages` (the messages table of the dossier); "
+              f"import reports in {home / 'reports'}", highlight=False)

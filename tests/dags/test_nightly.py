@@ -1,0 +1,50 @@
+"""`comptoir nightly`, what `make demo` runs: every enabled task's DAG through Airflow, in order."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from types import SimpleNamespace
+
+import pytest
+from comptoir.cli.nightly import SPOOL_RETRY_DAG, batch_order
+
+
+def definition(task_id: str, category: str, enabled: bool = True) -> SimpleNamespace:
+    kind = SimpleNamespace(category=SimpleNamespace(value=category))
+    return SimpleNamespace(id=task_id, enabled=enabled, task_type=kind)
+
+
+def test_batch_runs_imports_first_upkeep_last_and_skips_disabled_tasks() -> None:
+    order = batch_order([
+        definition("backup", "Système"),
+        definition("export", "Import-Export"),
+        definition("statement", "Editions"),
+        definition("off", "Editions", enabled=False),
+    ])
+    assert order == ["export", "statement", "backup", SPOOL_RETRY_DAG]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dossier_url", ["sqlite"], indirect=True)
+def test_nightly_demo_fills_the_dossier_runs_every_dag_and_says_what_it_produced(
+        airflow_db, dossier_url, comptoir_home, tasks_dir):
+    (tasks_dir / "stock.json").write_text(json.dumps({"comptoir_tasks": 1, "tasks": [{
+        "id": "stock-per-store", "type": "export_data", "retries": 0,
+        "options": {"entity": "stock"},
+        "output": {"filename": "stock-{mag:code}.csv",
+                   "delivery": {"method": "local", "path": "nightly"}}}]}))
+    (tasks_dir / "broken.json").write_text("{not json")
+
+    result = subprocess.run(
+        [sys.executable, "-c", "from comptoir.cli import main; main()", "nightly", "--demo"],
+        capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"}, timeout=300)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "skipped an invalid definition" in result.stdout and "broken.json" in result.stdout
+    assert re.search(r"stock-per-store\s+│ success", result.stdout)
+    assert re.search(rf"{SPOOL_RETRY_DAG}\s+│ success", result.stdout)
+    stores = sorted(p.name for p in (comptoir_home / "outbox" / "nightly").iterdir())
+    assert stores == [f"stock-MAG0{n}.csv" for n in range(1, 7)]
+    assert "Files produced (6)" in result.stdout
