@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.servers.ftp import FtpServer, make_certificate
+from tests.servers.imap import ImapAccount, ImapServer
 from tests.servers.smtp import SmtpServer
 from tests.servers.sshd import SshServer
 
@@ -78,3 +79,18 @@ def smtp_auth_server() -> Iterator[SmtpServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def imap_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ImapServer]:
+    """Dovecot (plain IMAP on loopback), shared by the session: it takes a second to stop."""
+    server = ImapServer(tmp_path_factory.mktemp("dovecot"))
+    server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def imap_account(imap_server: ImapServer) -> ImapAccount:
+    """An account of its own on the IMAP server, with an empty mailbox."""
+    return imap_server.add_account()
