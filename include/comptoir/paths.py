@@ -6,7 +6,9 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
+import posixpath
+import re
+from pathlib import Path, PurePosixPath
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,3 +63,32 @@ def tasks_dir() -> Path:
     """Task definitions (`COMPTOIR_TASKS_DIR`, else `tasks/` at the project root)."""
     env = os.environ.get("COMPTOIR_TASKS_DIR")
     return Path(env).expanduser().resolve() if env else PROJECT_ROOT / "tasks"
+
+
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def check_folder_setting(value: str, base_name: str) -> str:
+    """Validate a folder typed by a user: POSIX, no control character, a relative one inside
+    `base_name` (the folder it is relative to). Raises ValueError with the reason."""
+    if CONTROL_CHARS.search(value):
+        raise ValueError("the path contains a control character")
+    if "\\" in value:
+        raise ValueError("use a path with '/' separators (this is not a Windows path)")
+    if not value.startswith("/"):
+        normal = posixpath.normpath(value)
+        if normal == ".." or normal.startswith("../"):
+            raise ValueError(f"a relative path must stay inside the {base_name} folder")
+    return value
+
+
+def resolve_folder(value: str, base: Path, base_name: str) -> Path:
+    """An absolute folder as given, a relative one under `base` (the `base_name` folder);
+    ValueError if it leaves it."""
+    if PurePosixPath(value).is_absolute():
+        return Path(value)
+    root = base.resolve()
+    folder = (root / value).resolve()
+    if folder != root and root not in folder.parents:
+        raise ValueError(f"the local path {value!r} leads outside the {base_name} {root}")
+    return folder

@@ -13,9 +13,8 @@ Credentials are never here: FTP, SFTP and SMTP servers are Airflow connections n
 
 from __future__ import annotations
 
-import posixpath
 import re
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
@@ -38,7 +37,7 @@ DEFAULT_SMTP_CONN_ID = "smtp_default"
 
 _CONN_ID = re.compile(r"^[A-Za-z0-9_.-]{1,250}$")
 _ADDRESS = re.compile(r"^[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[^@\s<>,;\"']+$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = paths.CONTROL_CHARS
 
 
 class InvalidDelivery(ComptoirError):
@@ -78,25 +77,14 @@ class LocalDelivery(_Delivery):
     @field_validator("path")
     @classmethod
     def _plain_path(cls, value: str) -> str:
-        if _CONTROL.search(value):
-            raise ValueError("the path contains a control character")
-        if "\\" in value:
-            raise ValueError("use a path with '/' separators (this is not a Windows path)")
-        if not value.startswith("/"):
-            normal = posixpath.normpath(value)
-            if normal == ".." or normal.startswith("../"):
-                raise ValueError("a relative path must stay inside the outbox folder")
-        return value
+        return paths.check_folder_setting(value, "outbox")
 
     def folder(self) -> Path:
         """The absolute target folder, relative paths resolved under `paths.outbox_dir()`."""
-        if PurePosixPath(self.path).is_absolute():
-            return Path(self.path)
-        outbox = paths.outbox_dir().resolve()
-        folder = (outbox / self.path).resolve()
-        if folder != outbox and outbox not in folder.parents:
-            raise InvalidDelivery(f"the local path {self.path!r} leads outside the outbox {outbox}")
-        return folder
+        try:
+            return paths.resolve_folder(self.path, paths.outbox_dir(), "outbox")
+        except ValueError as exc:
+            raise InvalidDelivery(str(exc)) from None
 
     def describe(self) -> str:
         """One line, e.g. `local folder /srv/exports`."""

@@ -36,14 +36,13 @@ import fnmatch
 import hashlib
 import json
 import os
-import posixpath
 import re
 import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Annotated, Any, BinaryIO, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
@@ -209,25 +208,14 @@ class LocalInboxSource(_Source):
     @field_validator("path")
     @classmethod
     def _plain_path(cls, value: str) -> str:
-        if _CONTROL.search(value):
-            raise ValueError("the path contains a control character")
-        if "\\" in value:
-            raise ValueError("use a path with '/' separators (this is not a Windows path)")
-        if not value.startswith("/"):
-            normal = posixpath.normpath(value)
-            if normal == ".." or normal.startswith("../"):
-                raise ValueError("a relative path must stay inside the inbox folder")
-        return value
+        return paths.check_folder_setting(value, "inbox")
 
     def folder(self) -> Path:
         """The inbox folder, relative paths resolved under `paths.inbox_dir()`."""
-        if PurePosixPath(self.path).is_absolute():
-            return Path(self.path)
-        base = paths.inbox_dir().resolve()
-        folder = (base / self.path).resolve()
-        if folder != base and base not in folder.parents:
-            raise InvalidInboxSource(f"the local path {self.path!r} leads outside the inbox {base}")
-        return folder
+        try:
+            return paths.resolve_folder(self.path, paths.inbox_dir(), "inbox")
+        except ValueError as exc:
+            raise InvalidInboxSource(str(exc)) from None
 
     def describe(self) -> str:
         """One line, e.g. `local folder /srv/inbox/articles`."""
