@@ -19,7 +19,7 @@ app = typer.Typer(
 )
 
 #: Modules of this package that add commands (each defines `register(app)`).
-COMMAND_MODULES = ["db", "settings", "tasks", "messages", "mode", "demo", "nightly"]
+COMMAND_MODULES = ["db", "settings", "tasks", "messages", "mode", "demo", "imports", "nightly"]
 
 err = Console(stderr=True)
 

@@ -1,0 +1,203 @@
+"""One place that runs a Great Expectations suite on a frame and turns failures into rejections.
+
+GX is imported here, lazily, with its import-time logging and progress bars silenced. One
+ephemeral context serves the whole process. Every expectation carries in its `meta` the
+contract's rule, the field it names and a message template (`{value}` is the field's
+value); failing rows come from GX's unexpected index list (`_row` column).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from comptoir.errors import ComptoirError
+
+ROW = "_row"
+_LOCK = threading.Lock()
+#: From this many records, expectations run in groups sharing their columns.
+GROUP_ROWS = 20_000
+_STATE: dict[str, Any] = {}
+_NOISY = ("great_expectations", "great_expectations._docs_decorators", "posthog",
+          "great_expectations.data_context", "great_expectations.core",
+          "great_expectations.data_context.types.base")
+
+
+class ControlError(ComptoirError):
+    """A control could not run (a bug or a broken environment, never the file's fault)."""
+
+
+def _quiet() -> None:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    for name in _NOISY:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def gx() -> Any:
+    """The `great_expectations` module, imported quietly once."""
+    with _LOCK:
+        if "gx" not in _STATE:
+            _quiet()
+            import great_expectations
+            import great_expectations.execution_engine.pandas_execution_engine as engine
+
+            # GX fingerprints every batch by hashing the whole frame (seconds on a big
+            # file) for a marker we never read; a zero threshold skips it.
+            engine.HASH_THRESHOLD = 0
+            import comptoir.imports.expectations  # noqa: F401  (registers the custom ones)
+
+            _quiet()  # some GX modules set their own level when imported
+
+            _STATE["gx"] = great_expectations
+        return _STATE["gx"]
+
+
+def context() -> Any:
+    """The process's ephemeral GX context, progress bars off, one pandas data source."""
+    module = gx()
+    with _LOCK:
+        if "context" not in _STATE:
+            ctx = module.get_context(mode="ephemeral")
+            ctx.variables.progress_bars = {"globally": False, "metric_calculations": False}
+            source = ctx.data_sources.add_pandas("comptoir_imports")
+            asset = source.add_dataframe_asset("records")
+            _STATE["context"] = ctx
+            _STATE["batch_definition"] = asset.add_batch_definition_whole_dataframe("file")
+        return _STATE["context"]
+
+
+def expect(kind: str, rule: str, field_name: str | None, message: str, *,
+           value: str | None = None, **kwargs: Any) -> Any:
+    """An expectation (`kind` is the class name) tagged with the rule it enforces.
+
+    `message` may hold `{value}`: the value of `value` (default: the field) on that record.
+    """
+    gx()
+    from comptoir.imports import expectations as custom
+
+    cls = getattr(custom, kind, None) or getattr(gx().expectations, kind)
+    meta = {"rule": rule, "field": field_name, "message": message,
+            "value_column": value or field_name}
+    return cls(meta=meta, **kwargs)
+
+
+def _columns(expectation: Any, available: list[str]) -> set[str]:
+    cols: set[str] = set()
+    condition = getattr(expectation, "row_condition", None)
+    condition = getattr(condition, "pass_through_filter", condition)
+    if isinstance(condition, str):
+        cols.update(c for c in available if re.search(rf"\b{re.escape(c)}\b", condition))
+    for attr in ("column", "column_A", "column_B"):
+        value = getattr(expectation, attr, None)
+        if isinstance(value, str):
+            cols.add(value)
+    cols.update(getattr(expectation, "column_list", None) or [])
+    return cols
+
+
+@dataclass
+class Outcome:
+    """What one suite run found: rejections (one row per rule and field) and GX's result."""
+
+    rejections: pd.DataFrame
+    result: Any = None
+    suite_name: str = ""
+
+
+REJECTION_COLUMNS = [ROW, "rule", "field", "message"]
+
+
+def empty_rejections() -> pd.DataFrame:
+    return pd.DataFrame({ROW: pd.Series([], dtype="int64"), "rule": pd.Series([], dtype="str"),
+                         "field": pd.Series([], dtype="object"),
+                         "message": pd.Series([], dtype="str")})
+
+
+def validate(frame: pd.DataFrame, expectations: list[Any], params: dict[str, Any],
+             *, suite_name: str) -> Outcome:
+    """Run the expectations on `frame` (which has a `_row` column) and collect rejections.
+
+    GX filters the whole frame it is given for every expectation; on a big frame the
+    expectations are run in groups that share their columns, each on those columns only.
+    """
+    if frame.empty or not expectations:
+        return Outcome(empty_rejections(), None, suite_name)
+    module = gx()
+    context()
+    available = list(frame.columns)
+    groups: dict[frozenset[str], list[Any]] = {}
+    for order, expectation in enumerate(expectations):
+        expectation.meta["order"] = order
+        columns = frozenset(_columns(expectation, available))
+        groups.setdefault(columns if len(frame) >= GROUP_ROWS else frozenset(), []).append(
+            expectation)
+    found, results = [], []
+    for number, group in enumerate(groups.values()):
+        suite = module.ExpectationSuite(name=f"{suite_name}.{number}" if number else suite_name)
+        used: set[str] = {ROW}
+        for expectation in group:
+            suite.add_expectation(expectation)
+            used |= _columns(expectation, available)
+        subset = frame[[c for c in available if c in used]]
+        batch = _STATE["batch_definition"].get_batch(batch_parameters={"dataframe": subset})
+        result = batch.validate(
+            suite,
+            expectation_parameters=params,
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW]},
+        )
+        found.append(_rejections(frame, result))
+        results.append(result)
+    merged = results[0]
+    for other in results[1:]:
+        merged.results.extend(other.results)
+    rejections = pd.concat(found, ignore_index=True).sort_values([ROW, "order"], kind="stable")
+    rejections = rejections.drop_duplicates([ROW, "rule", "field"], keep="first")
+    return Outcome(rejections.drop(columns="order").reset_index(drop=True), merged, suite_name)
+
+
+def _raised(info: dict[str, Any]) -> str | None:
+    """GX's exception info, flat or keyed by metric: the first error message, if any."""
+    if info.get("raised_exception"):
+        return str(info.get("exception_message"))
+    for value in info.values():
+        if isinstance(value, dict) and value.get("raised_exception"):
+            return str(value.get("exception_message"))
+    return None
+
+
+def _rejections(frame: pd.DataFrame, result: Any) -> pd.DataFrame:
+    parts = []
+    for res in result.results:
+        meta = res.expectation_config.meta or {}
+        problem = _raised(res.exception_info or {})
+        if problem:
+            raise ControlError(
+                f"the control {meta.get('rule')} ({res.expectation_config.type}) failed to run: "
+                f"{problem}"
+            )
+        if res.success:
+            continue
+        rows = [entry[ROW] for entry in res.result.get("unexpected_index_list") or []]
+        if not rows:
+            continue
+        rows_index = pd.Index(rows, dtype="int64")
+        field_name = meta.get("field")
+        template = meta.get("message", "")
+        source = meta.get("value_column")
+        if source and source in frame.columns and "{value}" in template:
+            values = frame[source].reindex(rows_index).fillna("")
+            messages = [template.format(value=v) for v in values.astype("object").tolist()]
+        else:
+            messages = [template] * len(rows)
+        parts.append(pd.DataFrame({ROW: rows_index.to_numpy(), "rule": meta.get("rule"),
+                                   "field": field_name, "message": messages,
+                                   "order": meta.get("order", 0)}))
+    if not parts:
+        return empty_rejections().assign(order=pd.Series([], dtype="int64"))
+    return pd.concat(parts, ignore_index=True)

@@ -1,0 +1,148 @@
+"""One import run inside its transaction: control each part of the file, write what passes.
+
+The import batch row is written first (every imported row refers to it) and completed
+at the end with the counts and the JSON report. On PostgreSQL the slices of a big file
+are written by one background thread while the next slice is controlled: the server
+checks and indexes slice k while Python controls slice k+1. Only one thread uses the
+connection at a time (the next write, or anything else, waits for the previous one).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection
+
+from comptoir.backoffice.schema import import_batches
+from comptoir.backoffice.settings import get_setting
+from comptoir.imports.entities.base import FILE, SEEN, Entity, Part, Run
+from comptoir.imports.gx_runner import ROW
+from comptoir.imports.readers import LINE
+from comptoir.imports.report import ImportReport, Rejection
+from comptoir.imports.values import join_codes
+
+SETTINGS = ("default_regime", "purchases_module", "default_supplier")
+
+
+class Processor:
+    """Controls and writes the parts of one run, and keeps its report up to date."""
+
+    def __init__(self, entity: Entity, report: ImportReport, conn: Connection, *,
+                 auto_create_regimes: bool, auto_create_vat: bool) -> None:
+        self.entity = entity
+        self.report = report
+        self.run = Run(conn, report.mode, str(report.batch_id),
+                       auto_create_regimes=auto_create_regimes,
+                       auto_create_vat=auto_create_vat)
+        self.params: dict[str, str] = {}
+        self.seen: set[str] = set()
+        self.next_row = 0
+        self._writer: ThreadPoolExecutor | None = None
+        self._pending: Future[None] | None = None
+
+    def start(self) -> None:
+        run = self.run
+        run.settings = {key: get_setting(run.conn, key) for key in SETTINGS}
+        run.conn.execute(import_batches.insert().values(
+            id=run.batch_id, entity=self.entity.name, mode=run.mode,
+            files=json.dumps(self.report.files, ensure_ascii=False)))
+        self.params = self.entity.params(run)
+
+    def process(self, part: Part) -> list[Any]:
+        """Control and write one part; returns GX's validation results (for Data Docs)."""
+        report, run = self.report, self.run
+        report.warnings.extend(part.warnings)
+        for file, bad in part.malformed:
+            report.rejections.append(Rejection(file, bad.line, bad.key, "invalid_value", None,
+                                               bad.message))
+        report.records += len(part.malformed)
+        frame = part.frame
+        if frame.empty:
+            return []
+        frame[ROW] = np.arange(self.next_row, self.next_row + len(frame), dtype=np.int64)
+        frame.index = pd.Index(frame[ROW].to_numpy())
+        self.next_row += len(frame)
+        frame = self.entity.prepare(frame, run)
+        params = {**self.params, SEEN: join_codes(self.seen)}
+        rejections, results = self.entity.control(frame, run, params)
+        extra = self.entity.propagate(frame, pd.Index(rejections[ROW].unique()))
+        if extra is not None and not extra.empty:
+            rejections = pd.concat([rejections, extra], ignore_index=True)
+        rejected = pd.Index(rejections[ROW].unique())
+        accepted = frame.drop(index=rejected)
+        report.records += len(frame)
+        report.rejected += len(rejected)
+        report.accepted += len(accepted)
+        report.rejections.extend(self._describe(frame, rejections))
+        if self.entity.unique and self.entity.unique in frame:
+            self.seen.update(frame[self.entity.unique].dropna().astype(str).unique().tolist())
+        if not accepted.empty:
+            self._write(accepted)
+        return results
+
+    def _write(self, accepted: pd.DataFrame) -> None:
+        self.wait()
+        if not (self.entity.chunked and self.run.postgres):
+            self.entity.write(self.run, accepted)
+            return
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
+        self._pending = self._writer.submit(self.entity.write, self.run, accepted)
+
+    def wait(self) -> None:
+        """Wait for the background write (its error, if any, is raised here)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self, *, raise_errors: bool) -> None:
+        """Wait for any write still running and stop the writer thread."""
+        try:
+            self.wait()
+        except Exception:
+            if raise_errors:
+                raise
+        finally:
+            if self._writer is not None:
+                self._writer.shutdown()
+                self._writer = None
+
+    def _describe(self, frame: pd.DataFrame, rejections: pd.DataFrame) -> list[Rejection]:
+        if rejections.empty:
+            return []
+        rows = pd.Index(rejections[ROW])
+        keys = self.entity.key_of(frame).reindex(rows).astype("object").tolist()
+        lines = frame[LINE].reindex(rows).tolist()
+        files = frame[FILE].reindex(rows).tolist()
+        quotes = self.entity.quotes(frame.loc[rows.unique()]).reindex(rows).tolist()
+        return [
+            Rejection(file, int(line), _text(key), rule, _text(field_name), message, quote)
+            for file, line, key, rule, field_name, message, quote in zip(
+                files, lines, keys, rejections["rule"], rejections["field"],
+                rejections["message"], quotes, strict=True)
+        ]
+
+    def finish(self, now: dt.datetime) -> None:
+        run, report = self.run, self.report
+        self.wait()
+        self.entity.finish(run)
+        report.rejections.sort(key=lambda r: (report.files.index(r.file)
+                                              if r.file in report.files else 0, r.line or 0))
+        report.rejected = report.records - report.accepted
+        report.written = {k: int(v) for k, v in sorted(run.written.items()) if v}
+        report.warnings.extend(run.warnings)
+        run.conn.execute(import_batches.update().where(import_batches.c.id == run.batch_id)
+                         .values(finished_at=now, records=report.records,
+                                 accepted=report.accepted, rejected=report.rejected,
+                                 report=report.to_json()))
+
+
+def _text(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    return str(value)

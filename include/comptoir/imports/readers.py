@@ -1,0 +1,258 @@
+"""Reading CSV import files: encoding, header matching, physical line numbers.
+
+The file is read whole as bytes; its encoding is UTF-8 (with or without BOM) or else
+Windows-1252. Column names are matched without regard to case or surrounding spaces.
+Every value is text, stripped; an empty field is null. `_line` is the physical line the
+record starts on (header = line 1). A record with the wrong number of fields is kept
+aside as malformed; anything that makes the whole file unreadable raises `ImportFileError`.
+
+Files without a double quote (the common case, and big generated files) are parsed by
+pyarrow; files with quotes by Python's csv module, which tells where each record starts.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from comptoir.imports.errors import ImportFileError
+from comptoir.imports.report import Notice
+
+LINE = "_line"
+_BOMS = {codecs.BOM_UTF32_LE: "UTF-32", codecs.BOM_UTF32_BE: "UTF-32",
+         codecs.BOM_UTF16_LE: "UTF-16", codecs.BOM_UTF16_BE: "UTF-16"}
+
+
+@dataclass
+class Malformed:
+    """A record that could not be split into the header's fields."""
+
+    line: int
+    key: str | None
+    message: str
+
+
+@dataclass
+class RawFile:
+    """A file as read: its records (text columns named as the contract names them)."""
+
+    name: str
+    table: pa.Table
+    encoding: str
+    warnings: list[Notice] = field(default_factory=list)
+    malformed: list[Malformed] = field(default_factory=list)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """Every record as a pandas frame."""
+        return to_frame(self.table)
+
+    def slices(self, rows: int) -> Iterator[pd.DataFrame]:
+        """The records `rows` at a time (at least one, possibly empty, frame)."""
+        for start in range(0, max(self.table.num_rows, 1), rows):
+            yield to_frame(self.table.slice(start, rows))
+
+
+def to_frame(table: pa.Table) -> pd.DataFrame:
+    """A pandas frame of text columns (nullable strings) and `_line`."""
+    frame = table.to_pandas()
+    for column in frame.columns:
+        if column != LINE:
+            frame[column] = frame[column].astype("str")
+    return frame
+
+
+def decode(data: bytes, name: str) -> tuple[bytes, str]:
+    """UTF-8 bytes of the file and the encoding it was in (UTF-8 or Windows-1252)."""
+    if not data.strip():
+        raise ImportFileError(f"{name}: the file is empty")
+    for bom, label in _BOMS.items():
+        if data.startswith(bom):
+            raise ImportFileError(f"{name}: {label} text is not supported; save it as UTF-8 "
+                                  "or Windows-1252")
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    if b"\x00" in data:
+        raise ImportFileError(f"{name}: this is not a text file (it contains NUL bytes)")
+    try:
+        data.decode("utf-8")
+        return data, "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252").encode("utf-8"), "windows-1252"
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            f"{name}: the text is neither UTF-8 nor Windows-1252 (byte {exc.start + 1})"
+        ) from None
+
+
+def _header(data: bytes, sep: str, name: str) -> tuple[list[str], int]:
+    """The header's column names (as written) and its physical line number."""
+    head = data[: 1 << 16].decode("utf-8", errors="replace")
+    reader = csv.reader(io.StringIO(head, newline=""), delimiter=sep, strict=False)
+    end = 0
+    try:
+        for row in reader:
+            start, end = end + 1, reader.line_num
+            if row:
+                return row, start
+    except csv.Error as exc:
+        raise ImportFileError(f"{name}: cannot read the header ({exc})") from None
+    raise ImportFileError(f"{name}: no header row")
+
+
+def match_columns(found: list[str], known: Iterable[str], mandatory: Iterable[str],
+                  name: str) -> tuple[dict[int, str], list[Notice]]:
+    """Position → contract column name, and warnings for unknown columns."""
+    known_set = set(known)
+    positions: dict[int, str] = {}
+    warnings: list[Notice] = []
+    seen: dict[str, int] = {}
+    for position, raw in enumerate(found):
+        column = raw.strip().upper()
+        if column in known_set:
+            if column in seen:
+                raise ImportFileError(f"{name}: column {column} appears twice in the header")
+            seen[column] = position
+            positions[position] = column
+        elif column:
+            warnings.append(Notice(name, 1, f"unknown column {raw.strip()} ignored"))
+    missing = [c for c in mandatory if c not in seen]
+    if missing:
+        raise ImportFileError(
+            f"{name}: mandatory column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)} missing from the header"
+            f" (found: {', '.join(c.strip() for c in found) or 'nothing'})"
+        )
+    return positions, warnings
+
+
+def _clean(array: pa.Array) -> pa.Array:
+    text = pc.utf8_trim_whitespace(array)
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+
+
+def _nonblank_lines(data: bytes) -> np.ndarray:
+    """Physical numbers of the lines that are not empty (records of a file without quotes)."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(raw == 10)
+    if not len(raw) or raw[-1] != 10:
+        ends = np.append(ends, len(raw))
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    length = ends - starts
+    cr_only = (length == 1) & (raw[np.minimum(starts, len(raw) - 1)] == 13)
+    return np.flatnonzero((length > 0) & ~cr_only) + 1
+
+
+def _read_arrow(data: bytes, sep: str, width: int) -> tuple[pa.Table, list[tuple[int, int]]]:
+    bad: list[tuple[int, int]] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        bad.append((row.number, row.actual_columns))
+        return "skip"
+
+    names = [f"c{i}" for i in range(width)]
+    table = pacsv.read_csv(
+        io.BytesIO(data),
+        read_options=pacsv.ReadOptions(column_names=names, use_threads=False,
+                                       block_size=1 << 24),
+        parse_options=pacsv.ParseOptions(delimiter=sep, quote_char=False,
+                                         invalid_row_handler=on_invalid),
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                             strings_can_be_null=False),
+    )
+    return table, bad
+
+
+def _read_python(data: bytes, sep: str, width: int) -> tuple[list[list[str]], list[int],
+                                                            list[tuple[int, list[str]]]]:
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    bad: list[tuple[int, list[str]]] = []
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""), delimiter=sep,
+                        strict=False)
+    end = 0
+    try:
+        for row in reader:
+            start, end = end + 1, reader.line_num
+            if not row:
+                continue
+            if len(row) == width:
+                rows.append(row)
+                lines.append(start)
+            else:
+                bad.append((start, row))
+    except csv.Error as exc:
+        raise ImportFileError(f"line {reader.line_num}: {exc}") from None
+    return rows, lines, bad
+
+
+def read_csv(path: Path, *, sep: str, known: Iterable[str], mandatory: Iterable[str],
+             display_name: str | None = None) -> RawFile:
+    """Read one import file; raises `ImportFileError` when it cannot be read as a whole."""
+    name = display_name or path.name
+    if len(sep) != 1 or sep in "\"\r\n":
+        raise ImportFileError(f"the separator must be one character, not {sep!r}")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ImportFileError(f"{name}: cannot read the file ({exc.strerror})") from None
+    data, encoding = decode(raw, name)
+    del raw
+    header, header_line = _header(data, sep, name)
+    positions, warnings = match_columns(header, known, mandatory, name)
+    width = len(header)
+    malformed: list[Malformed] = []
+    arrow = None
+    if b'"' not in data:
+        try:
+            arrow = _read_arrow(data, sep, width)
+        except pa.ArrowInvalid as exc:
+            raise ImportFileError(f"{name}: cannot be read as CSV ({exc})") from None
+        record_lines = _nonblank_lines(data)
+        if arrow[0].num_rows + len(arrow[1]) != len(record_lines):
+            arrow = None  # a line break pyarrow reads differently: take the exact path
+    if arrow is not None:
+        table, bad = arrow
+        del data
+        bad_numbers = {number for number, _ in bad}
+        for number, count in bad:
+            malformed.append(_malformed(int(record_lines[number - 1]), count, width, None))
+        keep = np.array([n for n in range(1, len(record_lines) + 1) if n not in bad_numbers],
+                        dtype=np.int64) if bad else np.arange(1, len(record_lines) + 1)
+        lines = record_lines[keep - 1][: table.num_rows]
+        columns = {column: _clean(table.column(position))
+                   for position, column in positions.items()}
+        del table
+    else:
+        try:
+            rows, lines_list, bad_rows = _read_python(data, sep, width)
+        except ImportFileError as exc:
+            raise ImportFileError(f"{name}: cannot be read as CSV ({exc})") from None
+        for line, row in bad_rows:
+            malformed.append(_malformed(line, len(row), width, row[0] if row else None))
+        lines = np.asarray(lines_list, dtype=np.int64)
+        columns = {column: _clean(pa.array([r[position] for r in rows], type=pa.string()))
+                   for position, column in positions.items()}
+    columns[LINE] = pa.array(lines, type=pa.int64())
+    table = pa.table(columns)
+    if len(lines) and lines[0] == header_line:
+        table = table.slice(1)  # the header is the first record read
+    return RawFile(name, table, encoding, warnings, malformed)
+
+
+def _malformed(line: int, count: int, width: int, key: str | None) -> Malformed:
+    return Malformed(line, key.strip() if key else None,
+                     f"this record has {count} field{'s' if count != 1 else ''} where the "
+                     f"header has {width}")

@@ -1,0 +1,140 @@
+"""Vectorised reading of the values of an import file: decimals, dates, booleans, codes.
+
+Every function takes a pandas string Series (empty fields already null) and returns a
+Series of the same index where a value that cannot be read is null. Decimals are exact:
+they come back as integers scaled by `10**scale` (nullable Int64), never as floats.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_DECIMAL = r"^(?P<sign>[+-]?)(?P<whole>\d*)(?:[.,](?P<frac>\d*))?$"
+CODE_SEPARATOR = "\n"
+_TRUE = ("o", "oui", "1", "true")
+_FALSE = ("n", "non", "0", "false")
+
+
+def _arrow(series: pd.Series) -> pa.Array:
+    return pa.array(series.astype("str"), type=pa.string(), from_pandas=True)
+
+
+def parse_decimal(series: pd.Series, *, scale: int, precision: int) -> pd.Series:
+    """`12,5` / `-3.25` → integers scaled by 10**scale; null when unreadable or too big.
+
+    A value with more decimals than `scale` or more integer digits than
+    `precision - scale` is unreadable (it could not be stored exactly).
+    """
+    if series.empty:
+        return pd.Series(pd.array([], dtype="Int64"), index=series.index)
+    parts = pc.extract_regex(_arrow(series), _DECIMAL)
+    sign = pc.struct_field(parts, [0])
+    whole = pc.utf8_ltrim(pc.struct_field(parts, [1]), characters="0")
+    frac = pc.struct_field(parts, [2])
+    frac = pc.if_else(pc.is_null(frac), "", frac)
+    digits_ok = pc.and_(
+        pc.less_equal(pc.utf8_length(whole), precision - scale),
+        pc.less_equal(pc.utf8_length(frac), scale),
+    )
+    some_digit = pc.greater(pc.add(pc.utf8_length(pc.struct_field(parts, [1])),
+                                   pc.utf8_length(frac)), 0)
+    ok = pc.fill_null(pc.and_(digits_ok, some_digit), False)
+    whole = pc.if_else(pc.equal(whole, ""), "0", whole)
+    padded = pc.utf8_rpad(frac, width=scale, padding="0") if scale else frac
+    text = pc.binary_join_element_wise(whole, padded, "")
+    text = pc.if_else(ok, text, None)
+    value = pc.cast(text, pa.int64())
+    value = pc.if_else(pc.equal(sign, "-"), pc.negate(value), value)
+    parsed = value.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get).astype("Int64")
+    return parsed.set_axis(series.index)
+
+
+def scaled_to_decimal(value: int | None, scale: int) -> Decimal | None:
+    """One scaled integer back to an exact Decimal (None stays None)."""
+    if value is None or pd.isna(value):  # type: ignore[arg-type]
+        return None
+    return Decimal(int(value)).scaleb(-scale)
+
+
+def scaled_to_text(series: pd.Series, scale: int) -> pd.Series:
+    """Scaled integers as decimal text (`1250`, scale 2 → `12.50`), vectorised; nulls stay."""
+    values = series.astype("Int64")
+    mask = values.isna()
+    ints = values.fillna(0).to_numpy(dtype=np.int64)
+    neg = ints < 0
+    absolute = np.abs(ints)
+    unit = 10**scale
+    whole = pd.Series(absolute // unit, index=series.index).astype("str")
+    text = whole
+    if scale:
+        frac = pd.Series(absolute % unit, index=series.index).astype("str").str.zfill(scale)
+        text = whole + "." + frac
+    text = text.where(~pd.Series(neg, index=series.index), "-" + text)
+    return text.mask(mask)
+
+
+def parse_date(series: pd.Series) -> pd.Series:
+    """`DD/MM/YYYY` or `YYYY-MM-DD` → datetime64; null when unreadable (e.g. 31/02)."""
+    text = series.astype("str")
+    french = pd.to_datetime(text.where(text.str.fullmatch(r"\d{2}/\d{2}/\d{4}", na=False)),
+                            format="%d/%m/%Y", errors="coerce")
+    iso = pd.to_datetime(text.where(text.str.fullmatch(r"\d{4}-\d{2}-\d{2}", na=False)),
+                         format="%Y-%m-%d", errors="coerce")
+    return french.fillna(iso)
+
+
+def to_dates(series: pd.Series) -> list[dt.date | None]:
+    """A datetime64 Series as Python dates (None for NaT), for the database."""
+    return [None if pd.isna(v) else v.date() for v in series]
+
+
+def parse_bool(series: pd.Series) -> pd.Series:
+    """`O/N`, `oui/non`, `1/0`, `true/false` (any case) → nullable booleans."""
+    text = series.astype("str").str.lower()
+    out = pd.Series(pd.NA, index=series.index, dtype="boolean")
+    out[text.isin(_TRUE)] = True
+    out[text.isin(_FALSE)] = False
+    return out
+
+
+def clean_text(series: pd.Series) -> pd.Series:
+    """Strip surrounding spaces; an empty field becomes null."""
+    text = series.astype("str").str.strip()
+    return text.mask(text == "")
+
+
+def compact_upper(series: pd.Series) -> pd.Series:
+    """Remove every space and upper-case (IBAN, BIC, RIB fields)."""
+    text = pc.utf8_upper(pc.replace_substring_regex(_arrow(series), r"\s+", ""))
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    return _series(text, series.index)
+
+
+def _series(array: pa.Array, index: pd.Index) -> pd.Series:
+    return pd.Series(array.to_pandas(), dtype="str").set_axis(index)
+
+
+def join_codes(codes: Iterable[object]) -> str:
+    """Codes as ONE newline-separated string: the form referential expectations take."""
+    return CODE_SEPARATOR.join(sorted({str(c) for c in codes}))
+
+
+@lru_cache(maxsize=32)
+def code_array(codes: str) -> pa.Array:
+    """The codes of a `join_codes` string, as an Arrow array (cached: read once per run)."""
+    return pa.array(codes.split(CODE_SEPARATOR) if codes else [], type=pa.string())
+
+
+def is_in(series: pd.Series, codes: str) -> pd.Series:
+    """Whether each value is one of `codes` (a `join_codes` string); null is False."""
+    found = pc.is_in(_arrow(series), value_set=code_array(codes), skip_nulls=True)
+    return pd.Series(pc.fill_null(found, False).to_numpy(zero_copy_only=False),
+                     index=series.index)
