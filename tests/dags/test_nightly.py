@@ -11,9 +11,10 @@ import pytest
 from comptoir.cli.nightly import SPOOL_RETRY_DAG, batch_order
 
 
-def definition(task_id: str, category: str, enabled: bool = True) -> SimpleNamespace:
+def definition(task_id: str, category: str, enabled: bool = True,
+               type_: str = "export_data") -> SimpleNamespace:
     kind = SimpleNamespace(category=SimpleNamespace(value=category))
-    return SimpleNamespace(id=task_id, enabled=enabled, task_type=kind)
+    return SimpleNamespace(id=task_id, enabled=enabled, task_type=kind, type=type_)
 
 
 def test_batch_runs_imports_first_upkeep_last_and_skips_disabled_tasks() -> None:
@@ -22,8 +23,9 @@ def test_batch_runs_imports_first_upkeep_last_and_skips_disabled_tasks() -> None
         definition("export", "Import-Export"),
         definition("statement", "Editions"),
         definition("off", "Editions", enabled=False),
+        definition("imports", "Import-Export", type_="imports"),
     ])
-    assert order == ["export", "statement", "backup", SPOOL_RETRY_DAG]
+    assert order == ["imports", "export", "statement", "backup", SPOOL_RETRY_DAG]
 
 
 @pytest.mark.slow

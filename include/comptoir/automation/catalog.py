@@ -49,6 +49,7 @@ TYPE_MODULES = [
     "comptoir.automation.types.export_data",
     "comptoir.automation.types.db_maintenance",
     "comptoir.automation.types.db_backup",
+    "comptoir.automation.types.imports",
 ]
 
 
@@ -146,7 +147,8 @@ def _import(path: str) -> Any:
 
 
 _PARAM_KEYS = ("type", "title", "description", "enum", "items", "minimum", "maximum",
-               "minLength", "maxLength", "format", "values_display", "section", "default")
+               "minLength", "maxLength", "format", "values_display", "section", "default",
+               "examples")
 
 
 def _resolve(prop: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:

@@ -158,10 +158,10 @@ def compose_report(
     by_step = {o.step: o for o in outcomes if o is not None}
     head = [f"Task: {definition.id} ({definition.task_type.title})",
             f"Run: {run_id}"]
-    run = by_step.get("run")
-    if run is not None and run.skipped:
+    skipped = next((o.skipped for o in by_step.values() if o.skipped), None)
+    if skipped:  # the first step of any template may skip the run
         return Report(definition.id, run_id, "info", f"{definition.id}: skipped",
-                      "\n".join([*head, run.skipped]))
+                      "\n".join([*head, skipped]))
     lines: list[str] = []
     errors: list[str] = []
     for step in expected:

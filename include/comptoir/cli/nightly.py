@@ -25,9 +25,11 @@ SPOOL_RETRY_DAG = "comptoir_spool_retry"
 
 
 def batch_order(definitions: list[Any]) -> list[str]:
-    """The DAG ids of the nightly batch: enabled tasks by category, then the spool retry."""
+    """The DAG ids of the nightly batch: enabled tasks by category (imports first in
+    theirs: exports read what they load), then the spool retry."""
     enabled = [d for d in definitions if d.enabled]
-    ordered = sorted(enabled, key=lambda d: CATEGORY_ORDER.index(d.task_type.category.value))
+    ordered = sorted(enabled, key=lambda d: (CATEGORY_ORDER.index(d.task_type.category.value),
+                                             d.type != "imports"))
     return [d.id for d in ordered] + [SPOOL_RETRY_DAG]
 
 
@@ -48,6 +50,7 @@ def register(app: typer.Typer) -> None:
         migrate.upgrade()
         if demo:
             _fill_demo(seed)
+            _stage_demo_imports()
         loaded = load_folder()
         for error in loaded.errors:
             out.print(f"[yellow]skipped an invalid definition:[/] {error}", highlight=False)
@@ -75,6 +78,16 @@ def _fill_demo(seed: int) -> None:
         fill_dossier(get_engine(), seed=seed, reset=True)
     out.print(f"demo dossier filled (seed {seed}): {get_engine().url.database}",
               highlight=False)
+
+
+def _stage_demo_imports() -> None:
+    from comptoir.demo.inbox import stage_for_task
+
+    staged = stage_for_task()
+    if staged is not None:
+        inbox, files = staged
+        out.print(f"demo import files dropped into {inbox.incoming}: "
+                  f"{', '.join(p.name for p in files)}", highlight=False)
 
 
 def _summary(results: list[dict[str, Any]], started: float, home: Path) -> None:

@@ -1,0 +1,454 @@
+"""`imports` ("Importations"): the files waiting in an inbox, imported in dependency order.
+
+The inbox is a local folder (default: `<inbox dir>/<task id>`), or an SFTP/FTP folder or
+IMAP attachments fetched into one by the DAG's `fetch` step. Each file says its entity by
+its name (`comptoir.imports.naming`: `customers.csv`, `articles_2026-11.csv`,
+`sales_documents.xml`; CSV sales documents come as `sales_documents[_X].csv` with their
+lines in `sales_documents_lines[_X].csv`). Files are imported in `ENTITY_ORDER`, each
+through `comptoir.imports.service.run_import` (the same controls as `comptoir import`),
+then filed with the import's report:
+
+- `done/`: the file was processed; every accepted record is written, rejected ones are
+  listed in the report (the command's exit status 0 or 3);
+- `failed/`: nothing of it was written (exit status 1: unreadable, a mandatory column
+  missing, a mode the entity does not support), its name says no entity, or a CSV sales
+  documents file came without its lines file (or lines without their headers).
+
+A dry run controls everything, writes nothing and leaves the files waiting. Files of
+entities outside the `entities` filter stay waiting too. No Airflow here: the DAG
+template (`comptoir_airflow.imports_template`) fetches, calls `import_task_inbox` and
+turns the result into the task report and one asset event per entity written.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+from comptoir.automation.catalog import Category, TaskOutput, TaskType
+from comptoir.automation.inbox import Inbox, InboxSource, LocalInboxSource, _flock, inbox_for
+from comptoir.errors import ComptoirError
+from comptoir.imports.naming import (
+    ENTITY_ORDER,
+    LINES_PREFIX,
+    MODES,
+    entity_for_file,
+    lines_file_for,
+)
+
+if TYPE_CHECKING:
+    from comptoir.automation.catalog import RunContext
+    from comptoir.automation.inbox import FtpInboxSource, ImapInboxSource, SftpInboxSource
+
+    Source = LocalInboxSource | SftpInboxSource | FtpInboxSource | ImapInboxSource
+
+__all__ = ["ASSET_URI", "FileResult", "ImportFilesFailed", "InboxRun", "Options", "TASK_TYPE",
+           "asset_uri", "import_inbox", "import_task_inbox", "task_inbox"]
+
+_logger = logging.getLogger(__name__)
+Log = Callable[[str], None]
+
+#: The asset of an imported entity: `comptoir://dossier/<entity>`.
+ASSET_URI = "comptoir://dossier/{entity}"
+
+ENTITY_TITLES: dict[str, str] = {
+    "regimes": "Régimes fiscaux", "vat": "Codes TVA", "revision_indexes": "Indices de révision",
+    "depots": "Dépôts et magasins", "suppliers": "Fournisseurs", "customers": "Clients",
+    "customer_addresses": "Adresses clients", "articles": "Articles",
+    "stocks": "Stocks initiaux", "bom": "Nomenclatures", "sales_documents": "Documents de vente",
+}
+
+NAMING_RULE = (
+    "name a file after its entity: <entity>.csv or <entity>_<anything>.csv (.txt too; "
+    ".xml for sales documents), the entity being one of " + ", ".join(ENTITY_ORDER)
+    + "; the lines of sales_documents[_X].csv go in sales_documents_lines[_X].csv"
+)
+
+EntityName = Literal[ENTITY_ORDER]  # type: ignore[valid-type]
+Mode = Literal[MODES]  # type: ignore[valid-type]
+
+
+def asset_uri(entity: str) -> str:
+    """The URI of the asset updated when records of `entity` are written."""
+    return ASSET_URI.format(entity=entity)
+
+
+class ImportFilesFailed(ComptoirError):
+    """Some files of the inbox could not be imported (they are in failed/)."""
+
+
+class Options(BaseModel):
+    """Options of `imports`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: Annotated[InboxSource | None, WithJsonSchema({"type": ["object", "null"]})] = Field(
+        default=None,
+        title="Inbox",
+        description=(
+            "Where the files come from. Empty: the local folder var/inbox/<task id>, whose "
+            "incoming/ folder receives the files. Otherwise one of "
+            '{"kind": "local", "path": "FOLDER"}, '
+            '{"kind": "sftp", "conn_id": "CONNECTION", "directory": "/out"}, '
+            '{"kind": "ftp", "conn_id": "CONNECTION", "directory": "/out"}, '
+            '{"kind": "imap", "conn_id": "CONNECTION", "mailbox": "INBOX"}, '
+            'each with an optional "pattern" ("*.csv"). Credentials stay in the Airflow '
+            "connection."
+        ),
+        json_schema_extra={"section": "Inbox"},
+    )
+    entities: list[EntityName] = Field(
+        default_factory=list,
+        title="Entities",
+        description="Import only the files of these entities; the others stay waiting. "
+        "Empty: every entity, in dependency order.",
+        json_schema_extra={
+            "section": "Files",
+            "examples": list(ENTITY_ORDER),
+            "values_display": {e: f"{ENTITY_TITLES[e]} ({e})" for e in ENTITY_ORDER},
+        },
+    )
+    mode: Mode = Field(
+        default="create",
+        title="Mode",
+        description="create: new records only (a code that exists is rejected); modify: "
+        "update existing records, only the columns filled in the file.",
+        json_schema_extra={
+            "section": "Import",
+            "values_display": {"create": "Create new records", "modify": "Modify existing records"},
+        },
+    )
+    dry_run: bool = Field(
+        default=False,
+        title="Dry run",
+        description="Run every control and write the reports, but write nothing in the "
+        "dossier; the files stay waiting.",
+        json_schema_extra={"section": "Import"},
+    )
+    auto_create_regimes: bool = Field(
+        default=False,
+        title="Create unknown tax regimes",
+        description="Customers and suppliers: a REGIME_CODE the dossier does not know is "
+        "created (name = code) instead of rejecting the record.",
+        json_schema_extra={"section": "Import"},
+    )
+    auto_create_vat: bool = Field(
+        default=False,
+        title="Create unknown VAT codes",
+        description="Articles: a TVA_CODE the dossier does not know is created (name = "
+        "code, rate 0) instead of rejecting the record.",
+        json_schema_extra={"section": "Import"},
+    )
+    separator: Literal[";", ",", "\t", "|"] = Field(
+        default=";",
+        title="Separator",
+        description="Field separator of the CSV files.",
+        json_schema_extra={
+            "section": "CSV format",
+            "values_display": {";": "; (semicolon)", ",": ", (comma)", "\t": "Tab",
+                               "|": "| (pipe)"},
+        },
+    )
+
+    def inbox_source(self, task_id: str) -> Source:
+        """The source: the one given, else the local folder named after the task."""
+        return self.source or LocalInboxSource(kind="local", path=task_id)
+
+
+def task_inbox(task_id: str, options: Options) -> tuple[Source, Inbox]:
+    """The task's source and the local inbox its files wait in."""
+    source = options.inbox_source(task_id)
+    return source, inbox_for(source, task_id)
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass
+class FileResult:
+    """What became of one waiting file (a CSV sales documents file with its lines file)."""
+
+    files: list[str]
+    entity: str | None
+    outcome: Literal["done", "failed", "dry run"]
+    records: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    error: str | None = None
+    written: dict[str, int] = field(default_factory=dict)
+    batch_id: str | None = None
+    report: str | None = None
+    """The import's HTML report."""
+    filed: str | None = None
+    """Where the file went (done/ or failed/), None when it stays waiting."""
+
+    def line(self) -> str:
+        """One line of the task report."""
+        what = f"{' + '.join(self.files)} — {self.entity or 'unknown entity'}: "
+        if self.error is not None:
+            what += f"not imported: {self.error}"
+        else:
+            what += f"{self.records} records, {self.accepted} accepted, {self.rejected} rejected"
+        where = {"done": "done", "failed": "failed", "dry run": "dry run, left waiting"}
+        what += f" → {where[self.outcome]}"
+        if self.filed:
+            what += f" ({self.filed})"
+        return what + (f"; report {self.report}" if self.report else "")
+
+
+@dataclass
+class InboxRun:
+    """What one pass over an inbox did."""
+
+    inbox: str
+    dry_run: bool
+    results: list[FileResult] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)
+    """Files left waiting: not in the entity filter."""
+    recent: list[str] = field(default_factory=list)
+    """Files left for the next run: modified too recently, they may still be being copied."""
+
+    @property
+    def failed(self) -> list[FileResult]:
+        """The files that went to failed/ (or would have, on a dry run)."""
+        return [r for r in self.results if r.error is not None]
+
+    def imported(self) -> dict[str, dict[str, Any]]:
+        """Per entity with records written: the asset event's extra (files, counts, batches)."""
+        entities: dict[str, dict[str, Any]] = {}
+        for result in self.results:
+            if self.dry_run or result.error is not None or not result.accepted:
+                continue
+            assert result.entity is not None
+            extra = entities.setdefault(result.entity, {"files": [], "records": 0,
+                                                        "accepted": 0, "rejected": 0,
+                                                        "batch_ids": []})
+            extra["files"] += result.files
+            extra["records"] += result.records
+            extra["accepted"] += result.accepted
+            extra["rejected"] += result.rejected
+            extra["batch_ids"].append(result.batch_id)
+        return entities
+
+    def error(self) -> str | None:
+        """Why the run is a failure (files in failed/), else None."""
+        if not self.failed:
+            return None
+        names = "; ".join(f"{' + '.join(r.files)}: {r.error}" for r in self.failed)
+        count = len(self.failed)
+        return f"{count} file{'s' if count > 1 else ''} could not be imported: {names}"
+
+    def lines(self) -> list[str]:
+        """The task report's lines."""
+        lines = [f"Inbox: {self.inbox}"]
+        if not self.results:
+            lines.append("No file to import")
+        lines += [r.line() for r in self.results]
+        if self.left:
+            lines.append(f"Left waiting (not in the entities of this run): {', '.join(self.left)}")
+        if self.recent:
+            lines.append("Left for the next run (modified moments ago, maybe still being "
+                         f"copied): {', '.join(self.recent)}")
+        if self.dry_run:
+            lines.append("Dry run: nothing was written in the dossier; the files stay waiting")
+        written = self.imported()
+        if written:
+            lines.append("Records written: " + ", ".join(
+                f"{entity} {extra['accepted']}" for entity, extra in written.items()))
+        return lines
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready (the XCom of the DAG's import step)."""
+        return asdict(self)
+
+
+# --------------------------------------------------------------------------- planning
+
+
+@dataclass(frozen=True)
+class _Job:
+    entity: str | None
+    path: Path
+    lines: Path | None = None
+    problem: str | None = None
+
+
+def _plan(ready: list[Path], young: set[str],
+          entities: set[str]) -> tuple[list[_Job], list[str], list[str]]:
+    """The imports to run in dependency order, the names filtered out, those that wait."""
+    by_name = {p.name.lower(): p for p in ready}
+    lines_files = {name: p for name, p in by_name.items() if name.startswith(LINES_PREFIX)}
+    used: set[str] = set()
+    jobs: list[_Job] = []
+    left: list[str] = []
+    wait: list[str] = []
+    unknown: list[_Job] = []
+    for path in ready:
+        entity = entity_for_file(path.name)
+        if entity is None and path.name.lower() not in lines_files:
+            unknown.append(_Job(None, path, problem=f"the file name says no entity: {NAMING_RULE}"))
+    for entity in ENTITY_ORDER:
+        for path in (p for p in ready if entity_for_file(p.name) == entity):
+            if entity not in entities:
+                left.append(path.name)
+                continue
+            wanted = lines_file_for(path.name)
+            if wanted is None:
+                jobs.append(_Job(entity, path))
+                continue
+            wanted = wanted.lower()
+            if wanted in young:
+                wait.append(path.name)  # its lines file may still be being copied
+            elif wanted in lines_files:
+                used.add(wanted)
+                jobs.append(_Job(entity, path, lines_files[wanted]))
+            else:
+                jobs.append(_Job(entity, path, problem=(
+                    f"its lines file {Path(lines_file_for(path.name) or '').name} is missing: "
+                    "send the headers and their lines together")))
+    for name, path in lines_files.items():
+        if name in used:
+            continue
+        if "sales_documents" in entities:
+            jobs.append(_Job("sales_documents", path, problem=(
+                "a lines file without its headers file (sales_documents"
+                f"{path.stem[len(LINES_PREFIX):]}{path.suffix}): send them together")))
+        else:
+            left.append(path.name)
+    return unknown + jobs, sorted(left, key=str.lower), wait
+
+
+# --------------------------------------------------------------------------- running
+
+
+def import_inbox(
+    inbox: Inbox,
+    options: Options,
+    *,
+    pattern: str = "*",
+    min_age: float = 0.0,
+    describe: str | None = None,
+    url: str | None = None,
+    data_docs: bool = True,
+    log: Log = print,
+) -> InboxRun:
+    """Import the files waiting in `inbox` in dependency order; file each with its report.
+
+    `pattern` and `min_age` select the waiting files as `Inbox.waiting` does. One pass at a
+    time per inbox. A dossier that cannot be reached raises before any file is touched.
+    """
+    from comptoir.backoffice.engine import get_engine
+
+    with get_engine(url).connect():
+        pass  # the dossier is down: raise now, every file stays waiting for the next run
+    run = InboxRun(describe or str(inbox.root), options.dry_run)
+    with _flock(inbox.root / ".import.lock"):
+        everything = inbox.waiting(pattern)
+        ready = inbox.waiting(pattern, min_age=min_age) if min_age else everything
+        young = {p.name.lower() for p in everything} - {p.name.lower() for p in ready}
+        jobs, run.left, wait = _plan(ready, young, set(options.entities or ENTITY_ORDER))
+        run.recent = sorted([*wait, *(p.name for p in everything if p.name.lower() in young)],
+                            key=str.lower)
+        for job in jobs:
+            result = _import(inbox, job, options, url=url, data_docs=data_docs)
+            run.results.append(result)
+            log(result.line())
+    return run
+
+
+def _import(inbox: Inbox, job: _Job, options: Options, *, url: str | None,
+            data_docs: bool) -> FileResult:
+    html = None
+    if job.problem is not None:
+        files = [job.path.name] + ([job.lines.name] if job.lines else [])
+        document = _failure(job.entity, files, options, job.problem)
+    else:
+        from comptoir.imports.service import run_import
+
+        assert job.entity is not None
+        try:
+            report = run_import(
+                job.entity, job.path, lines_file=job.lines, mode=options.mode,
+                dry_run=options.dry_run, auto_create_regimes=options.auto_create_regimes,
+                auto_create_vat=options.auto_create_vat, sep=options.separator, url=url,
+                data_docs=data_docs)
+        except Exception as exc:  # noqa: BLE001  (filed in failed/ with the reason; trace logged)
+            _logger.exception("import of %s failed", job.path.name)
+            files = [job.path.name] + ([job.lines.name] if job.lines else [])
+            document = _failure(job.entity, files, options,
+                                f"the import stopped: {type(exc).__name__}: {exc}")
+        else:
+            document = report.to_dict()
+            html = report.folder / "report.html" if report.folder else None
+    return _file(inbox, job, document, html)
+
+
+def _failure(entity: str | None, files: list[str], options: Options, error: str) -> dict[str, Any]:
+    """A report document of the contract's shape for a file that was not imported."""
+    return {"entity": entity, "mode": options.mode, "dry_run": options.dry_run,
+            "files": files, "batch_id": None, "records": 0, "accepted": 0, "rejected": 0,
+            "error": error, "rejections": [], "warnings": [], "written": {}}
+
+
+def _file(inbox: Inbox, job: _Job, document: dict[str, Any], html: Path | None) -> FileResult:
+    failed = document["error"] is not None
+    result = FileResult(
+        files=list(document["files"]), entity=job.entity,
+        outcome="dry run" if document["dry_run"] else "failed" if failed else "done",
+        records=document["records"], accepted=document["accepted"],
+        rejected=document["rejected"], error=document["error"],
+        written=dict(document["written"]), batch_id=document["batch_id"],
+        report=str(html) if html else None)
+    if result.outcome == "dry run":
+        return result
+    move = inbox.failed if failed else inbox.done
+    target = move(job.path, document)
+    if job.lines is not None:
+        move(job.lines, document)
+    result.filed = str(target.parent)
+    return result
+
+
+def import_task_inbox(
+    task_id: str, options: Options, *, url: str | None = None, data_docs: bool = True,
+    log: Log = print,
+) -> InboxRun:
+    """Import what waits in task `task_id`'s inbox (for remote sources: what was fetched)."""
+    source, inbox = task_inbox(task_id, options)
+    min_age = source.min_age_seconds if isinstance(source, LocalInboxSource) else 0.0
+    return import_inbox(inbox, options, pattern=source.pattern, min_age=min_age,
+                        describe=source.describe(), url=url, data_docs=data_docs, log=log)
+
+
+def run(ctx: RunContext, options: Options) -> TaskOutput:
+    """The catalog's core function: import the task's inbox (no fetch: that needs Airflow)."""
+    url = ctx.engine.url.render_as_string(hide_password=False)
+    result = import_task_inbox(ctx.task_id, options, url=url, log=ctx.log)
+    error = result.error()
+    if error:
+        raise ImportFilesFailed(error)
+    return TaskOutput(summary=result.lines())
+
+
+TASK_TYPE = TaskType(
+    name="imports",
+    title="Importations",
+    category=Category.IMPORT_EXPORT,
+    description=(
+        "Imports the files waiting in an inbox (a local folder, an SFTP or FTP folder, or "
+        "the attachments of an IMAP mailbox) in dependency order: regimes, VAT, revision "
+        "indexes, depots, suppliers, customers, customer addresses, articles, stocks, "
+        "BOMs, sales documents. The file name says the entity (customers.csv, "
+        "articles_2026-11.csv, ...). Every record is controlled; each file goes to done/ "
+        "or failed/ with its report, and each entity written updates its asset."
+    ),
+    options=Options,
+    run="comptoir.automation.types.imports:run",
+    produces_files=False,
+    template="comptoir_airflow.imports_template:build",
+)
