@@ -38,15 +38,17 @@ BACKENDS = ["sqlite"] + (["postgresql"] if PG_SERVER else [])
 
 
 def _pg_admin():  # type: ignore[no-untyped-def]
-    from comptoir.backoffice.engine import normalize_url
     from sqlalchemy import create_engine
+
+    from comptoir.backoffice.engine import normalize_url
 
     return create_engine(normalize_url(PG_SERVER), isolation_level="AUTOCOMMIT")  # type: ignore[arg-type]
 
 
 def _pg_url(name: str) -> str:
-    from comptoir.backoffice.engine import normalize_url
     from sqlalchemy.engine import make_url
+
+    from comptoir.backoffice.engine import normalize_url
 
     return make_url(normalize_url(PG_SERVER)).set(database=name).render_as_string(  # type: ignore[arg-type]
         hide_password=False

@@ -19,6 +19,7 @@ from typing import Any
 
 from airflow.sdk import BaseHook
 from airflow.sdk.exceptions import AirflowNotFoundException
+
 from comptoir.automation.transports import ConnectionNotDefined
 
 _CONTEXT_ENV = "_AIRFLOW_PROCESS_CONTEXT"

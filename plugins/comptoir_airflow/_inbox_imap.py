@@ -34,6 +34,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from airflow.providers.imap.hooks.imap import ImapHook
+
 from comptoir.automation.inbox import (
     FetchedFile,
     FetchLedger,
@@ -55,7 +56,6 @@ from comptoir.automation.transports import (
     LoginRefused,
     RemoteFolderMissing,
 )
-
 from comptoir_airflow._connections import connection_scope
 from comptoir_airflow.transports import CONNECT_TIMEOUT, IO_TIMEOUT, _default_socket_timeout
 

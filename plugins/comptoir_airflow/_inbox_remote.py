@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 import paramiko
+
 from comptoir.automation.inbox import (
     FetchedFile,
     FetchResult,
@@ -38,7 +39,6 @@ from comptoir.automation.inbox import (
     safe_name,
 )
 from comptoir.automation.transports import ConnectionLost, RemoteFolderMissing
-
 from comptoir_airflow.transports import (
     _BLOCK_SIZE,
     _FTP_ERRORS,

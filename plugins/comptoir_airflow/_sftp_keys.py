@@ -11,14 +11,15 @@ import struct
 from pathlib import Path
 
 import paramiko
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
 from comptoir.automation.transports import (
     KeyTypeUnsupported,
     PrivateKeyPassphraseMissing,
     PrivateKeyUnreadable,
 )
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 PRIVKEY_SCHEME = "privkey://"
 _DRIVE = re.compile(r"^[A-Za-z]:[\\/]")

@@ -27,6 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from airflow.sdk import DAG, Param, get_parsing_context
+
 from comptoir.automation import catalog
 from comptoir.automation.definitions import (
     DefinitionError,
@@ -36,7 +37,6 @@ from comptoir.automation.definitions import (
     load_folder,
     read_file,
 )
-
 from comptoir_airflow.operators import (
     DeliverOperator,
     InvalidDefinitionOperator,

@@ -36,7 +36,6 @@ class FetchInboxOperator(_DefinitionOperator):
         from comptoir.automation import runner
         from comptoir.automation.inbox import LocalInboxSource
         from comptoir.automation.types.imports import task_inbox
-
         from comptoir_airflow.inbox_sources import fetch
         from comptoir_airflow.modes import skip_reason
 
@@ -74,6 +73,7 @@ class ImportFilesOperator(_DefinitionOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         from airflow.sdk import Asset
+
         from comptoir.automation import runner
         from comptoir.automation.types.imports import asset_uri, import_task_inbox
 

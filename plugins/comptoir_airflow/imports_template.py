@@ -18,9 +18,9 @@ form (the options) as every template.
 from __future__ import annotations
 
 from airflow.sdk import DAG
+
 from comptoir.automation.catalog import TaskType
 from comptoir.automation.definitions import TaskDefinition
-
 from comptoir_airflow.dag_factory import attach_params, dag_arguments
 from comptoir_airflow.imports_operators import FetchInboxOperator, ImportFilesOperator
 from comptoir_airflow.operators import ReportOperator

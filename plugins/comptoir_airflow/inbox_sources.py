@@ -33,7 +33,6 @@ from comptoir.automation.inbox import (
     SftpInboxSource,
     inbox_source_from_dict,
 )
-
 from comptoir_airflow._inbox_imap import ImapMailbox, MailMessage, fetch_attachments
 from comptoir_airflow._inbox_remote import PROCESSED, fetch_folder, ftp_folder, sftp_folder
 

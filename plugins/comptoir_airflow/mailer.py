@@ -23,6 +23,7 @@ from email.utils import parseaddr
 
 from airflow.providers.smtp.hooks.smtp import SmtpHook
 from airflow.sdk.exceptions import AirflowException
+
 from comptoir.automation.delivery import DEFAULT_SMTP_CONN_ID
 from comptoir.automation.mail import FileMailer, Mailer, mail_backend, recipients
 from comptoir.automation.transports import (
@@ -36,7 +37,6 @@ from comptoir.automation.transports import (
     SenderMissing,
     SenderRefused,
 )
-
 from comptoir_airflow._connections import connection_scope
 
 __all__ = ["SmtpMailer", "mailer_for"]

@@ -39,7 +39,6 @@ class ProduceOperator(_DefinitionOperator):
 
     def execute(self, context: Any) -> None:
         from comptoir.automation import runner
-
         from comptoir_airflow.modes import skip_reason
 
         reason = skip_reason(context)
@@ -64,7 +63,6 @@ class DeliverOperator(_DefinitionOperator):
 
     def execute(self, context: Any) -> None:
         from comptoir.automation import runner
-
         from comptoir_airflow.transports import transport_for
 
         definition = self._definition()
@@ -88,7 +86,6 @@ class ReportOperator(_DefinitionOperator):
 
     def execute(self, context: Any) -> None:
         from comptoir.automation import runner
-
         from comptoir_airflow.mailer import mailer_for
 
         definition = self._definition()
@@ -124,7 +121,6 @@ class SpoolRetryOperator(BaseOperator):
 
     def execute(self, context: Any) -> None:
         from comptoir.automation import runner
-
         from comptoir_airflow.modes import skip_reason
         from comptoir_airflow.transports import transport_for
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from airflow.sdk import DAG
-from comptoir.automation.definitions import load_folder
 
+from comptoir.automation.definitions import load_folder
 from comptoir_airflow.operators import SpoolRetryOperator
 
 DAG_ID = "comptoir_spool_retry"

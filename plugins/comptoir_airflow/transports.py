@@ -34,6 +34,7 @@ import paramiko
 from airflow.providers.ftp.hooks.ftp import FTPHook, FTPSHook
 from airflow.providers.sftp.hooks.sftp import SFTPHook
 from airflow.sdk.exceptions import AirflowException
+
 from comptoir.automation.delivery import (
     EmailDelivery,
     FtpDelivery,
@@ -57,7 +58,6 @@ from comptoir.automation.transports import (
     Transport,
     part_name,
 )
-
 from comptoir_airflow._connections import connection_scope
 from comptoir_airflow._sftp_keys import (
     load_private_key,

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from airflow.dag_processing.dagbag import DagBag
+
 from comptoir.automation import spool
 from comptoir.automation.messages import list_messages
 from comptoir.automation.modes import set_mode

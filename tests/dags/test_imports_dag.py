@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 from airflow.dag_processing.dagbag import DagBag
+
 from comptoir.automation.messages import list_messages
 from comptoir.backoffice.engine import get_engine
 from comptoir.imports.naming import ENTITY_ORDER
-
 from tests.comptoir.imports.conftest import rows
 from tests.plugins.conftest import set_connection, sshd  # noqa: F401  (fixtures)
 from tests.servers.sshd import TEST_PASSWORD

@@ -8,6 +8,7 @@ import sys
 from types import SimpleNamespace
 
 import pytest
+
 from comptoir.cli.nightly import SPOOL_RETRY_DAG, batch_order
 
 

@@ -2,6 +2,7 @@ import json
 from datetime import timedelta
 
 from airflow.sdk import DAG
+
 from comptoir.automation.catalog import Category, TaskType, register
 from comptoir_airflow import dag_factory
 from comptoir_airflow.dag_factory import INVALID_TAG, build_all
@@ -96,8 +97,9 @@ def custom_builder(definition, task_type):
 
 
 def test_a_type_can_bring_its_own_template(tasks_dir, monkeypatch):
-    from comptoir.automation import catalog
     from pydantic import BaseModel
+
+    from comptoir.automation import catalog
 
     catalog.all_types()
     monkeypatch.setattr(catalog, "_REGISTRY", dict(catalog._REGISTRY))

@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+
 from comptoir.automation.inbox import (
     ImapInboxSource,
     Inbox,
@@ -29,7 +30,6 @@ from comptoir_airflow._inbox_imap import (
     save_attachments,
 )
 from comptoir_airflow.inbox_sources import PROCESSED, fetch
-
 from tests.servers import free_port
 from tests.servers.ftp import READER, READER_PASSWORD, FtpServer
 from tests.servers.imap import ImapAccount

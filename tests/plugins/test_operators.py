@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 from airflow.sdk.exceptions import AirflowSkipException
+
 from comptoir.automation.definitions import find
 from comptoir.automation.messages import list_messages
 from comptoir.automation.modes import set_mode

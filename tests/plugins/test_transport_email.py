@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from comptoir import paths
 from comptoir.automation import spool
 from comptoir.automation.mail import CHECK_SUBJECT, EmailTransport, FileMailer, build_message
@@ -17,7 +18,6 @@ from comptoir.automation.transports import (
 )
 from comptoir_airflow.mailer import SmtpMailer, mailer_for
 from comptoir_airflow.transports import transport_for
-
 from tests.servers.smtp import PASSWORD, USER, SmtpServer
 
 pytestmark = pytest.mark.servers

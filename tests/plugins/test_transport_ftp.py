@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from comptoir.automation import spool
 from comptoir.automation.transports import (
     CertificateRejected,
@@ -21,7 +22,6 @@ from comptoir.automation.transports import (
 )
 from comptoir_airflow import transports
 from comptoir_airflow.transports import FtpTransport, transport_for
-
 from tests.servers import silent_server
 from tests.servers.ftp import READER, READER_PASSWORD, FtpServer
 

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from comptoir.automation import spool
 from comptoir.automation.transports import (
     ConnectionFailed,
@@ -24,7 +25,6 @@ from comptoir.automation.transports import (
 )
 from comptoir_airflow._sftp_keys import load_private_key_file, parse_privkey_password
 from comptoir_airflow.transports import SftpTransport, transport_for
-
 from tests.servers import silent_server
 from tests.servers.sshd import TEST_PASSWORD, SshServer, keygen
 

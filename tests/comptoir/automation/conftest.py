@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from comptoir.backoffice.schema import articles, customers, depots, stock_records, suppliers
 from sqlalchemy import Engine
+
+from comptoir.backoffice.schema import articles, customers, depots, stock_records, suppliers
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
+from pydantic import BaseModel, Field
+
 from comptoir.automation import catalog
 from comptoir.automation.catalog import Category, TaskType
-from pydantic import BaseModel, Field
 
 
 def test_every_type_explains_itself():

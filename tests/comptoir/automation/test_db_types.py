@@ -2,10 +2,11 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import text
+
 from comptoir.automation.catalog import RunContext
 from comptoir.automation.delivery import LocalDelivery
 from comptoir.automation.types import db_backup, db_maintenance
-from sqlalchemy import text
 
 
 def context(engine, tmp_path: Path, lines: list[str]) -> RunContext:

@@ -1,6 +1,7 @@
 import json
 
 import pytest
+
 from comptoir.automation.definitions import (
     InvalidDefinition,
     UnknownTask,

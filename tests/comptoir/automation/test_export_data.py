@@ -2,6 +2,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+
 from comptoir.automation.catalog import RunContext
 from comptoir.automation.types.export_data import ENTITIES, ExportError, Options, run
 from comptoir.backoffice.schema import metadata

@@ -1,6 +1,7 @@
 from datetime import datetime
 
 import pytest
+
 from comptoir.automation.filenames import (
     FileNameError,
     Store,

@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
+
 from comptoir.automation import catalog, runner
 from comptoir.automation.definitions import TaskDefinition
 from comptoir.automation.inbox import Inbox
@@ -20,8 +22,6 @@ from comptoir.automation.types.imports import (
     import_inbox,
 )
 from comptoir.imports.naming import ENTITY_ORDER
-from sqlalchemy import Engine
-
 from tests.comptoir.imports.conftest import count, rows
 
 VAT = "CODE;DESIG;TAUX\nN;Normale;20\n"

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from comptoir import paths
 from comptoir.automation import inbox as inbox_module
 from comptoir.automation.inbox import (

@@ -7,6 +7,7 @@ import email.policy
 from pathlib import Path
 
 import pytest
+
 from comptoir import paths
 from comptoir.automation.mail import (
     CHECK_SUBJECT,

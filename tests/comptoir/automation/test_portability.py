@@ -1,6 +1,7 @@
 import json
 
 import pytest
+
 from comptoir.automation import portability
 from comptoir.automation.definitions import InvalidDefinition, find, load_folder
 

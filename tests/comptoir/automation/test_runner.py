@@ -2,6 +2,7 @@ import email
 from pathlib import Path
 
 import pytest
+
 from comptoir.automation import spool
 from comptoir.automation.definitions import UnknownTask, find
 from comptoir.automation.mail import FileMailer

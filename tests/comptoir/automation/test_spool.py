@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+
 from comptoir import paths
 from comptoir.automation import spool
 from comptoir.automation.transports import ConnectionFailed, DeliveryError

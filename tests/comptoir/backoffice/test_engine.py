@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from comptoir.backoffice.engine import DatabaseUrlError, database_url, normalize_url
 
 

@@ -7,10 +7,11 @@ from decimal import Decimal
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from comptoir.backoffice import migrate
-from comptoir.backoffice.schema import metadata, stock_records, tax_regimes, vat_codes
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
+
+from comptoir.backoffice import migrate
+from comptoir.backoffice.schema import metadata, stock_records, tax_regimes, vat_codes
 
 
 def test_dossier_is_at_the_newest_revision(dossier_url: str) -> None:

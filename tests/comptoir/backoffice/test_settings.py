@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from comptoir.backoffice.settings import SettingError, all_settings, get_setting, set_setting
 
 

@@ -3,10 +3,11 @@
 import json
 from pathlib import Path
 
+from typer.testing import CliRunner
+
 from comptoir.automation.messages import Report, record
 from comptoir.cli import app
 from comptoir.errors import ComptoirError
-from typer.testing import CliRunner
 
 
 def run(*args: str):

@@ -6,12 +6,13 @@ from collections import defaultdict
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from comptoir.backoffice import schema as s
-from comptoir.backoffice.settings import get_setting
-from comptoir.demo.dossier import DossierNotEmptyError, business_tables, fill_dossier
 from schwifty import IBAN
 from sqlalchemy import func, select
 from typer.testing import CliRunner
+
+from comptoir.backoffice import schema as s
+from comptoir.backoffice.settings import get_setting
+from comptoir.demo.dossier import DossierNotEmptyError, business_tables, fill_dossier
 
 CENT = Decimal("0.01")
 

@@ -9,10 +9,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from comptoir.demo.bank import bank_pool
-from comptoir.demo.files import FilesError, Request, write_files
 from schwifty import IBAN
 from typer.testing import CliRunner
+
+from comptoir.demo.bank import bank_pool
+from comptoir.demo.files import FilesError, Request, write_files
 
 CONTRACT = {  # spec/imports.md, column order as written there
     "regimes.csv": "CODE;DESIG",

@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine, text
+
 from comptoir.imports.report import ImportReport
 from comptoir.imports.service import run_import
-from sqlalchemy import Engine, text
 
 
 @pytest.fixture

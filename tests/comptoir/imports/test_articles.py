@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from comptoir.backoffice.schema import articles, vat_codes
-from comptoir.backoffice.settings import set_setting
 from sqlalchemy import select
 
+from comptoir.backoffice.schema import articles, vat_codes
+from comptoir.backoffice.settings import set_setting
 from tests.comptoir.imports.conftest import count, fetch, found, rows
 
 HEADER = ("CODE;DESIG;TVA_CODE;FOURNISSEUR_CODE;PRIX_ACHAT;PRIX_VENTE;FAMILLE;MARQUE;UNITE;"

@@ -7,9 +7,9 @@ import os
 import subprocess
 import sys
 
-from comptoir.cli import app
 from typer.testing import CliRunner
 
+from comptoir.cli import app
 from tests.comptoir.imports.conftest import count
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from comptoir.demo.files import Request, write_files
 from comptoir.imports.naming import ENTITY_ORDER, entity_for_file, lines_file_for
 from comptoir.imports.service import run_import
-
 from tests.comptoir.imports.conftest import count
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from comptoir.backoffice import migrate
 from comptoir.imports.errors import ImportFileError
 from comptoir.imports.readers import read_csv
 from comptoir.imports.service import run_import
 from comptoir.imports.xml_reader import read_sales_xml
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 FUZZ = settings(max_examples=60, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])

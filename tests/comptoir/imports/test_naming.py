@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from comptoir.imports.errors import ImportUsageError
 from comptoir.imports.naming import ENTITY_ORDER, entity_for_file, lines_file_for, safe_join
 

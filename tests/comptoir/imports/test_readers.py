@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from schwifty import IBAN
+
 from comptoir.imports import bank, values
 from comptoir.imports.errors import ImportFileError
 from comptoir.imports.readers import read_csv
 from comptoir.imports.xml_reader import read_sales_xml
-from schwifty import IBAN
 
 
 def read(path, **kw):

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from comptoir.backoffice.schema import sales_document_lines, sales_documents
 from sqlalchemy import select
 
+from comptoir.backoffice.schema import sales_document_lines, sales_documents
 from tests.comptoir.imports.conftest import count, fetch, found
 
 HEAD = "IDENT;CLIENT_CODE;TYPE;DATE;WEB_IDENT;REFERENCE;DEPOT_CODE;INDICE_CODE;PERIODICITE\n"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from comptoir.backoffice.schema import (
     articles,
     bom_lines,
@@ -13,8 +15,6 @@ from comptoir.backoffice.schema import (
     stock_movements,
     stock_records,
 )
-from sqlalchemy import select
-
 from tests.comptoir.imports.conftest import count, execute, fetch, found
 
 STOCK = "ART_CODE;DEPOT_CODE;QINITIALE;VINITIALE;LOT1;QLOT1;LOT2;QLOT2\n"

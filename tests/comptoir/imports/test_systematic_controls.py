@@ -6,10 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from comptoir.backoffice.schema import vat_codes
-from comptoir.imports.service import run_import
 from sqlalchemy import select
 
+from comptoir.backoffice.schema import vat_codes
+from comptoir.imports.service import run_import
 from tests.comptoir.imports.conftest import count, fetch, found, rows
 
 EXISTING = {"regimes": ("FR", "tax_regimes"), "vat": ("N", "vat_codes"),

@@ -4,8 +4,8 @@ details; other customer addresses."""
 from __future__ import annotations
 
 import pytest
-from comptoir.backoffice.settings import set_setting
 
+from comptoir.backoffice.settings import set_setting
 from tests.comptoir.imports.conftest import count, found, rows
 
 GOOD_IBAN = "FR76 3000 6000 0112 3456 7890 189"

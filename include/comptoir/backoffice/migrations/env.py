@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+
 from comptoir.backoffice.engine import get_engine
 from comptoir.backoffice.schema import metadata
 
