@@ -41,9 +41,9 @@ def test_no_project_task_definition_is_invalid(bag):
     assert {"export-stock-per-store", "weekly-maintenance", "nightly-backup"} <= set(bag.dags)
 
 
-def test_the_task_dags_parse_in_under_a_second(project_tasks):
-    DagBag(dag_folder=str(ROOT / "dags" / "comptoir_tasks.py"))  # warm imports
+def test_the_dags_folder_parses_in_under_a_second(project_tasks):
+    DagBag(dag_folder=str(ROOT / "dags"))  # warm imports, as a running dag-processor has them
     started = time.perf_counter()
-    bag = DagBag(dag_folder=str(ROOT / "dags" / "comptoir_tasks.py"))
+    bag = DagBag(dag_folder=str(ROOT / "dags"))
     assert time.perf_counter() - started < 1.0
-    assert bag.import_errors == {}
+    assert bag.import_errors == {} and len(bag.dags) >= 5
