@@ -46,7 +46,7 @@ def test_nightly_demo_fills_the_dossier_runs_every_dag_and_says_what_it_produced
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "skipped an invalid definition" in result.stdout and "broken.json" in result.stdout
-    assert re.search(r"stock-per-store\s+│ success", result.stdout)
+    assert re.search(r"stock-per-store\s+│ success\s+│ Delivered to local folder", result.stdout)
     assert re.search(rf"{SPOOL_RETRY_DAG}\s+│ success", result.stdout)
     stores = sorted(p.name for p in (comptoir_home / "outbox" / "nightly").iterdir())
     assert stores == [f"stock-MAG0{n}.csv" for n in range(1, 7)]

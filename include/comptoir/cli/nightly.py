@@ -90,18 +90,25 @@ def _stage_demo_imports() -> None:
                   f"{', '.join(p.name for p in files)}", highlight=False)
 
 
+def _gist(body: str, width: int = 90) -> str:
+    """The concluding line of a task report, shortened for a table cell."""
+    lines = [line.strip() for line in body.splitlines() if line.strip()]
+    last = lines[-1] if lines else ""
+    return last if len(last) <= width else last[: width - 1] + "…"
+
+
 def _summary(results: list[dict[str, Any]], started: float, home: Path) -> None:
     from comptoir.automation.messages import list_messages
     from comptoir.backoffice.engine import get_engine
 
-    table = Table("DAG", "state", "report", title="Nightly batch")
+    table = Table("DAG", "state", "what it did", title="Nightly batch")
     with get_engine().connect() as conn:
         for result in results:
             reports = list_messages(conn, task_id=result["dag_id"], run_id=result["run_id"],
                                     limit=1) if result["run_id"] else []
             colour = "green" if result["state"] == "success" else "red"
-            title = reports[0].title if reports else ""
-            table.add_row(result["dag_id"], f"[{colour}]{result['state']}[/]", title)
+            table.add_row(result["dag_id"], f"[{colour}]{result['state']}[/]",
+                          _gist(reports[0].body) if reports else "")
     out.print(table)
     produced = sorted(
         p for folder in ("outbox", "mail", "backups") if (home / folder).exists()
