@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from comptoir.automation.catalog import Category, ProducedFile, TaskOutput, TaskType
 from comptoir.automation.filenames import Store, uses_store
+from comptoir.automation.types._fields import Separator, separator_field
 from comptoir.errors import ComptoirError
 
 if TYPE_CHECKING:
@@ -166,16 +167,7 @@ class Options(BaseModel):
         "entities that belong to a store.",
         json_schema_extra={"section": "Data"},
     )
-    separator: Literal[";", ",", "\t", "|"] = Field(
-        default=";",
-        title="Separator",
-        description="Field separator of the CSV file.",
-        json_schema_extra={
-            "section": "CSV format",
-            "values_display": {";": "; (semicolon)", ",": ", (comma)", "\t": "Tab",
-                               "|": "| (pipe)"},
-        },
-    )
+    separator: Separator = separator_field("Field separator of the CSV file.")
     encoding: Literal["utf-8", "utf-8-sig", "cp1252", "iso-8859-15"] = Field(
         default="utf-8",
         title="Encoding",

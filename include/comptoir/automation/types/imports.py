@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from comptoir.automation.catalog import Category, TaskOutput, TaskType
 from comptoir.automation.inbox import Inbox, InboxSource, LocalInboxSource, _flock, inbox_for
+from comptoir.automation.types._fields import Separator, separator_field
 from comptoir.errors import ComptoirError
 from comptoir.imports.naming import (
     ENTITY_ORDER,
@@ -144,16 +145,7 @@ class Options(BaseModel):
         "code, rate 0) instead of rejecting the record.",
         json_schema_extra={"section": "Import"},
     )
-    separator: Literal[";", ",", "\t", "|"] = Field(
-        default=";",
-        title="Separator",
-        description="Field separator of the CSV files.",
-        json_schema_extra={
-            "section": "CSV format",
-            "values_display": {";": "; (semicolon)", ",": ", (comma)", "\t": "Tab",
-                               "|": "| (pipe)"},
-        },
-    )
+    separator: Separator = separator_field("Field separator of the CSV files.")
 
     def inbox_source(self, task_id: str) -> Source:
         """The source: the one given, else the local folder named after the task."""
