@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from comptoir.backoffice.engine import database_url, get_engine
+from comptoir.errors import ComptoirError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -38,3 +39,19 @@ def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
+
+
+class DossierNotReady(ComptoirError):
+    """The dossier has no schema yet, or an older one than this code."""
+
+
+def require_current(url: str | None = None) -> None:
+    """Raise DossierNotReady unless the dossier's schema is the one this code expects."""
+    current, head = current_revision(url), head_revision()
+    if current == head:
+        return
+    where = get_engine(url).url.render_as_string(hide_password=True)
+    if current is None:
+        raise DossierNotReady(f"the dossier at {where} is not created yet: run `comptoir db init`")
+    raise DossierNotReady(f"the dossier at {where} has schema {current}, this version needs "
+                          f"{head}: run `comptoir db upgrade`")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import sys
 
 import typer
@@ -34,8 +35,16 @@ _register()
 
 def main() -> None:
     """Entry point: user mistakes are one clear line, never a traceback."""
+    from sqlalchemy.exc import OperationalError
+
+    logging.getLogger("comptoir").addHandler(logging.NullHandler())  # reports say why
     try:
         app()
     except ComptoirError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         sys.exit(getattr(exc, "exit_code", 1))
+    except OperationalError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        err.print(f"[bold red]error:[/] cannot use the dossier database: {reason}",
+                  highlight=False)
+        sys.exit(1)

@@ -19,9 +19,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """The task reports, newest first."""
         from comptoir.automation.messages import list_messages
-        from comptoir.backoffice.engine import get_engine
+        from comptoir.cli._dossier import dossier
 
-        with get_engine().connect() as conn:
+        with dossier().connect() as conn:
             found = list_messages(conn, task_id=task, errors_only=errors, limit=limit)
         if not found:
             out.print("no task report" + (f" for {task}" if task else ""))

@@ -10,12 +10,12 @@ out = Console()
 
 def _switch(mode: str, state: str) -> None:
     from comptoir.automation import modes
-    from comptoir.backoffice.engine import get_engine
+    from comptoir.cli._dossier import dossier
 
     value = state.strip().lower()
     if value not in {"on", "off"}:
         raise typer.BadParameter("expected on or off")
-    with get_engine().begin() as conn:
+    with dossier().begin() as conn:
         modes.set_mode(conn, mode, value == "on")
     out.print(f"{mode} mode {value}: scheduled tasks "
               + ("are skipped (start them by hand to run them)" if value == "on" else "run"))
@@ -32,9 +32,9 @@ def register(app: typer.Typer) -> None:
         if ctx.invoked_subcommand is not None:
             return
         from comptoir.automation import modes
-        from comptoir.backoffice.engine import get_engine
+        from comptoir.cli._dossier import dossier
 
-        with get_engine().connect() as conn:
+        with dossier().connect() as conn:
             states = modes.modes_on(conn)
         for name, on in states.items():
             out.print(f"{name} mode: {'on' if on else 'off'}")

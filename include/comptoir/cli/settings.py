@@ -17,10 +17,10 @@ def register(app: typer.Typer) -> None:
     @settings.command("get")
     def get(key: str = typer.Argument(..., help="Setting name.")) -> None:
         """Print one setting's value (empty when unset)."""
-        from comptoir.backoffice.engine import get_engine
         from comptoir.backoffice.settings import get_setting
+        from comptoir.cli._dossier import dossier
 
-        with get_engine().connect() as conn:
+        with dossier().connect() as conn:
             value = get_setting(conn, key)
         print(value if value is not None else "")
 
@@ -30,20 +30,20 @@ def register(app: typer.Typer) -> None:
         value: str = typer.Argument(..., help="New value."),
     ) -> None:
         """Change one setting."""
-        from comptoir.backoffice.engine import get_engine
         from comptoir.backoffice.settings import set_setting
+        from comptoir.cli._dossier import dossier
 
-        with get_engine().begin() as conn:
+        with dossier().begin() as conn:
             stored = set_setting(conn, key, value)
         out.print(f"{key} = {stored}")
 
     @settings.command("list")
     def list_() -> None:
         """Every known setting, its value and what it means."""
-        from comptoir.backoffice.engine import get_engine
         from comptoir.backoffice.settings import KNOWN, all_settings
+        from comptoir.cli._dossier import dossier
 
-        with get_engine().connect() as conn:
+        with dossier().connect() as conn:
             values = all_settings(conn)
         table = Table("setting", "value", "meaning")
         for key, value in values.items():

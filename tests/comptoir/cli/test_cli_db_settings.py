@@ -52,3 +52,20 @@ def test_db_status_reports_an_outdated_dossier(tmp_path: Path) -> None:
     assert result.returncode == 4 and "not created" in result.stdout
     migrate.upgrade(url)
     assert comptoir("db", "status", env_url=url).returncode == 0
+
+
+def test_a_dossier_never_created_is_named_with_the_command_that_creates_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'missing.db'}"
+    for args in (("settings", "get", "timezone"), ("messages",),
+                 ("import", "customers", str(tmp_path / "c.csv"))):
+        result = comptoir(*args, env_url=url)
+        assert result.returncode == 1, args
+        assert "is not created yet: run `comptoir db init`" in result.stderr, args
+        assert "Traceback" not in result.stderr + result.stdout, args
+
+
+def test_an_unreachable_database_is_one_line_without_traceback() -> None:
+    result = comptoir("db", "status", env_url="postgresql://nobody@127.0.0.1:1/dossier")
+    assert result.returncode == 1
+    assert "cannot use the dossier database: connection failed" in result.stderr
+    assert "Traceback" not in result.stderr
