@@ -44,9 +44,12 @@ def register(app: typer.Typer) -> None:
 
         dossier()
 
-        result = run_import(entity, file, lines_file=lines, mode=mode, dry_run=dry_run,
-                            auto_create_regimes=auto_create_regimes,
-                            auto_create_vat=auto_create_vat, sep=sep)
+        with _progress() as progress:
+            task = progress.add_task(f"{entity}: controlling {file.name}", total=None)
+            result = run_import(
+                entity, file, lines_file=lines, mode=mode, dry_run=dry_run,
+                auto_create_regimes=auto_create_regimes, auto_create_vat=auto_create_vat,
+                sep=sep, on_progress=lambda n: progress.update(task, completed=n))
         folder = result.folder
         if folder is not None:
             for target, name in ((report, "report.json"), (html, "report.html")):
@@ -55,6 +58,15 @@ def register(app: typer.Typer) -> None:
                     shutil.copyfile(folder / name, target)
         _summary(result)
         raise typer.Exit(result.exit_code)
+
+
+def _progress():  # type: ignore[no-untyped-def]
+    """Records controlled so far, on stderr, only on a terminal."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(),
+                    TextColumn("{task.completed:,} records"), TimeElapsedColumn(),
+                    console=err, transient=True, disable=not err.is_terminal)
 
 
 def _summary(result) -> None:  # type: ignore[no-untyped-def]

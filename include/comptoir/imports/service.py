@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,11 +44,13 @@ def run_import(
     report_dir: Path | str | None = None,
     data_docs: bool = True,
     chunk_rows: int = CHUNK_ROWS,
+    on_progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import `files` as `entity` into the dossier at `url` (default: the configured one).
 
     Writes `report.json`, `report.html` and GX Data Docs into `report_dir` (default:
     `reports_dir()/imports/<batch_id>`). Never raises for a problem of the file.
+    `on_progress` is called with the number of records controlled so far after each slice.
     """
     paths = [Path(files)] if isinstance(files, (str, Path)) else [Path(f) for f in files]
     lines = Path(lines_file) if lines_file is not None else None
@@ -59,7 +61,8 @@ def run_import(
     try:
         check_entity(entity)
         _run(report, paths, lines, results, url=url, sep=sep, chunk_rows=chunk_rows,
-             auto_create_regimes=auto_create_regimes, auto_create_vat=auto_create_vat)
+             auto_create_regimes=auto_create_regimes, auto_create_vat=auto_create_vat,
+             on_progress=on_progress)
     except (ImportFileError, ImportUsageError) as exc:
         _fail(report, str(exc))
     except Exception as exc:  # noqa: BLE001  (the report says why; the log keeps the trace)
@@ -99,7 +102,7 @@ def _default_folder(batch_id: str | None) -> Path:
 
 def _run(report: ImportReport, paths: list[Path], lines: Path | None, results: list[Any], *,
          url: str | None, sep: str, chunk_rows: int, auto_create_regimes: bool,
-         auto_create_vat: bool) -> None:
+         auto_create_vat: bool, on_progress: Callable[[int], None] | None = None) -> None:
     from comptoir.backoffice.engine import get_engine
     from comptoir.imports.entities import get_entity
     from comptoir.imports.process import Processor
@@ -123,6 +126,8 @@ def _run(report: ImportReport, paths: list[Path], lines: Path | None, results: l
                 for part in spec.read(paths, lines, sep=sep, mode=report.mode,
                                       chunk_rows=chunk_rows):
                     results.extend(processor.process(part))
+                    if on_progress is not None:
+                        on_progress(report.records)
                 processor.finish(dt.datetime.now(dt.UTC))
                 ok = True
             finally:

@@ -107,3 +107,15 @@ def test_an_unreadable_file_is_an_error_with_nothing_written(dossier, files, imp
     report = imp("regimes", files("regimes.csv", b"CODE;DESIG\nR1;\x81\x8d\n"))
     assert report.exit_code == 1 and "neither UTF-8 nor Windows-1252" in report.error
     assert count(dossier, "tax_regimes") == 2
+
+
+def test_progress_is_reported_after_each_slice(engine, tmp_path) -> None:
+    from comptoir.imports.service import run_import
+
+    rows = "\n".join(f"R{n};Régime {n}" for n in range(25))
+    (tmp_path / "regimes.csv").write_text(f"CODE;DESIG\n{rows}\n", encoding="utf-8")
+    seen: list[int] = []
+    report = run_import("regimes", tmp_path / "regimes.csv", chunk_rows=10,
+                        report_dir=tmp_path / "r", data_docs=False, on_progress=seen.append)
+    assert report.accepted == 25
+    assert seen == [10, 20, 25]
