@@ -180,6 +180,10 @@ class Entity:
 
     # --- writing ----------------------------------------------------------------------
 
+    def bulk_tables(self, run: Run) -> tuple[Table, ...]:
+        """Tables this entity fills in slices, whose keys a big file checks once at the end."""
+        return ()
+
     def write(self, run: Run, accepted: pd.DataFrame) -> None:
         raise NotImplementedError
 
@@ -237,6 +241,9 @@ class CodedEntity(Entity):
     def create_defaults(self) -> dict[str, object]:
         """Values of columns left empty on creation."""
         return {}
+
+    def bulk_tables(self, run: Run) -> tuple[Table, ...]:
+        return (self.table,) if run.mode == "create" else ()
 
     def write(self, run: Run, accepted: pd.DataFrame) -> None:
         out, scales = self.db_values(accepted)

@@ -1,0 +1,58 @@
+"""Big files on PostgreSQL: foreign keys checked once at the end, never left off or invalid."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
+
+from comptoir.backoffice.schema import customers, tax_regimes
+from comptoir.imports import loader
+from comptoir.imports.loader import relax_foreign_keys, restore_foreign_keys
+from tests.comptoir.imports.conftest import count, rows
+
+EXPECTED_KEYS = {"fk_customers_regime_id_tax_regimes", "fk_customers_store_id_depots",
+                 "fk_customers_import_batch_id_import_batches"}
+
+
+def customer_keys(engine) -> dict[str, bool]:
+    """Foreign keys of `customers` and whether PostgreSQL holds them valid."""
+    return dict(rows(engine, "SELECT conname, convalidated FROM pg_constraint "
+                             "WHERE conrelid = 'customers'::regclass AND contype = 'f'"))
+
+
+def test_a_big_file_is_written_and_every_key_is_back_and_valid(engine, files, imp,
+                                                                 monkeypatch) -> None:
+    monkeypatch.setattr(loader, "BULK_BYTES", 0)  # every file counts as big
+    with engine.begin() as conn:
+        conn.execute(tax_regimes.insert().values(code="FR", name="France"))
+    body = "".join(f"C{n:03d};Client {n};FR\n" for n in range(7))
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda *args: statements.append(args[2]))
+    report = imp("customers", files("customers.csv", f"CODE;DESIG;REGIME_CODE\n{body}"),
+                 chunk_rows=3)
+    validated = {s.split()[-1].strip('"') for s in statements if "VALIDATE CONSTRAINT" in s}
+
+    assert (report.accepted, report.rejected, report.error) == (7, 0, None)
+    assert count(engine, "customers") == 7
+    if engine.dialect.name == "postgresql":
+        assert validated == EXPECTED_KEYS  # checked once, at the end
+        assert customer_keys(engine) == dict.fromkeys(EXPECTED_KEYS, True)
+    else:
+        assert validated == set()
+
+
+def test_a_row_that_breaks_a_relaxed_key_rolls_back_everything(engine) -> None:
+    if engine.dialect.name != "postgresql":
+        with engine.begin() as conn:
+            assert relax_foreign_keys(conn, [customers]) == []  # SQLite keeps row checks
+        return
+    with pytest.raises(IntegrityError, match="fk_customers_regime_id_tax_regimes"), \
+            engine.begin() as conn:
+        keys = relax_foreign_keys(conn, [customers])
+        assert {k.name for k in keys} == EXPECTED_KEYS
+        conn.execute(customers.insert().values(code="X", name="orphan", regime_id=999))
+        restore_foreign_keys(conn, keys)
+    assert count(engine, "customers") == 0
+    assert customer_keys(engine) == dict.fromkeys(EXPECTED_KEYS, True)
