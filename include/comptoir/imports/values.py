@@ -23,7 +23,8 @@ _TRUE = ("o", "oui", "1", "true")
 _FALSE = ("n", "non", "0", "false")
 
 
-def _arrow(series: pd.Series) -> pa.Array:
+def arrow_text(series: pd.Series) -> pa.Array:
+    """The Series as an Arrow string array (nulls kept)."""
     return pa.array(series.astype("str"), type=pa.string(), from_pandas=True)
 
 
@@ -35,7 +36,7 @@ def parse_decimal(series: pd.Series, *, scale: int, precision: int) -> pd.Series
     """
     if series.empty:
         return pd.Series(pd.array([], dtype="Int64"), index=series.index)
-    parts = pc.extract_regex(_arrow(series), _DECIMAL)
+    parts = pc.extract_regex(arrow_text(series), _DECIMAL)
     sign = pc.struct_field(parts, [0])
     whole = pc.utf8_ltrim(pc.struct_field(parts, [1]), characters="0")
     frac = pc.struct_field(parts, [2])
@@ -113,7 +114,7 @@ def clean_text(series: pd.Series) -> pd.Series:
 
 def compact_upper(series: pd.Series) -> pd.Series:
     """Remove every space and upper-case (IBAN, BIC, RIB fields)."""
-    text = pc.utf8_upper(pc.replace_substring_regex(_arrow(series), r"\s+", ""))
+    text = pc.utf8_upper(pc.replace_substring_regex(arrow_text(series), r"\s+", ""))
     text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
     return _series(text, series.index)
 
@@ -133,8 +134,29 @@ def code_array(codes: str) -> pa.Array:
     return pa.array(codes.split(CODE_SEPARATOR) if codes else [], type=pa.string())
 
 
+def distinct_text(series: pd.Series) -> pa.Array:
+    """The distinct filled values of a Series, as text, in one Arrow array."""
+    text = arrow_text(series)
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    return pc.unique(text.drop_null())
+
+
+def code_set(codes: str | pa.Array) -> pa.Array:
+    """A code list given as a `join_codes` string or as an Arrow array, as an Arrow array."""
+    return code_array(codes) if isinstance(codes, str) else codes
+
+
+def codes_among(codes: str | pa.Array, candidates: pa.Array) -> str:
+    """The codes of `codes` that are among `candidates`, as a `join_codes` string."""
+    if not len(candidates):
+        return ""
+    kept = candidates.filter(pc.is_in(candidates, value_set=code_set(codes)))
+    return join_codes(kept.to_pylist())
+
+
 def is_in(series: pd.Series, codes: str) -> pd.Series:
     """Whether each value is one of `codes` (a `join_codes` string); null is False."""
-    found = pc.is_in(_arrow(series), value_set=code_array(codes), skip_nulls=True)
+    found = pc.is_in(arrow_text(series), value_set=code_array(codes), skip_nulls=True)
     return pd.Series(pc.fill_null(found, False).to_numpy(zero_copy_only=False),
                      index=series.index)

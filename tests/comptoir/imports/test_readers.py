@@ -77,21 +77,21 @@ def test_values_are_read_exactly() -> None:
     assert as_text.tolist()[:2] == ["12.50", "-0.05"] and as_text.isna().tolist()[2]
 
 
+def _schwifty_verdict(value: str) -> bool:
+    try:
+        IBAN(value, validate_bban=False)
+        return True
+    except ValueError:
+        return False
+
+
 def test_iban_checks_agree_with_schwifty() -> None:
     samples = ["FR7630006000011234567890189", "DE89370400440532013000",
                "GB82WEST12345698765432", "FR7630006000011234567890188", "DE8937040044053201300",
                "XX00123", "BE71096123456769", "NL91ABNA0417164300", "IT60X0542811101000000123456"]
-
-    def schwifty_ok(value: str) -> bool:
-        try:
-            IBAN(value, validate_bban=False)
-            return True
-        except ValueError:
-            return False
-
     series = pd.Series(samples, dtype="str")
     ours = (bank.iban_format_ok(series) & bank.iban_checksum_ok(series)).tolist()
-    assert ours == [schwifty_ok(s) for s in samples]
+    assert ours == [_schwifty_verdict(s) for s in samples]
 
 
 def test_rib_checks_agree_with_schwifty_generated_ibans() -> None:
@@ -122,3 +122,29 @@ def test_xml_dtd_entities_and_size_are_refused(files) -> None:
     broken = files("broken.xml", "<PIECES><PIECE></PIECES>")
     with pytest.raises(ImportFileError, match="not well-formed"):
         read_sales_xml(broken, header_columns=XML_HEAD, line_columns=["ART_CODE"])
+
+
+def test_iban_checks_agree_with_schwifty_on_many_countries_letters_and_mistakes() -> None:
+    """Vectorised checks (byte matrices, weighted mod 97) against schwifty, value by value."""
+    import random
+
+    rng = random.Random(7)
+    good = [str(IBAN.generate("FR", bank_code="30006", branch_code="00001",
+                              account_code="1234567890A")),
+            "FR1420041010050500013M02606", "MC5811222000010123456789030",
+            "DE89370400440532013000", "GB82WEST12345698765432", "NL91ABNA0417164300",
+            "BE71096123456769", "IT60X0542811101000000123456", "ES9121000418450200051332",
+            "CH9300762011623852957", "PT50000201231234567890154"]
+    samples = list(good)
+    for iban in good * 6:
+        position = rng.randrange(2, len(iban))
+        replacement = rng.choice("0123456789ABCDEFXYZ")
+        samples.append(iban[:position] + replacement + iban[position + 1:])
+        samples.append(iban[:-1])
+    samples += ["XX0012345", "FR76", None, "QQ12ABC"]  # inputs are compacted, upper-case
+    series = pd.Series(samples, dtype="str")
+    ours = (bank.iban_format_ok(series) & bank.iban_checksum_ok(series)).tolist()
+    expected = [True if s is None else _schwifty_verdict(s) for s in samples]
+    assert ours == expected
+    assert sum(expected) > len(good)  # some mutations keep a valid IBAN, most do not
+    assert not all(expected)
