@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from comptoir.errors import ComptoirError
 
@@ -101,6 +102,38 @@ def _columns(expectation: Any, available: list[str]) -> set[str]:
     return cols
 
 
+def _code_users(expectations: list[Any], available: list[str]) -> dict[str, set[str]]:
+    """Code-list parameter → the columns of the expectations that compare to it."""
+    users: dict[str, set[str]] = {}
+    for expectation in expectations:
+        codes = getattr(expectation, "codes", None)
+        name = codes.get("$PARAMETER") if isinstance(codes, dict) else None
+        if name:
+            users.setdefault(name, set()).update(_columns(expectation, available) - {ROW})
+    return users
+
+
+def narrow_codes(frame: pd.DataFrame, expectations: list[Any],
+                 params: dict[str, Any]) -> dict[str, Any]:
+    """Every code-list parameter cut down to the codes found in the columns that use it.
+
+    A code list is a `join_codes` string or an Arrow array (e.g. the codes of a big file's
+    earlier slices). Comparing a column to the codes it holds gives the same verdict on
+    every row as comparing it to the whole list, and GX carries the parameter into every
+    metric it computes: a dossier's or a file's million codes become the few that matter.
+    """
+    from comptoir.imports.values import codes_among, distinct_text
+
+    narrowed = dict(params)
+    for name, columns in _code_users(expectations, list(frame.columns)).items():
+        if name not in params:
+            continue
+        pieces = [distinct_text(frame[column]) for column in sorted(columns)]
+        candidates = pa.concat_arrays(pieces) if pieces else pa.array([], type=pa.string())
+        narrowed[name] = codes_among(params[name], candidates)
+    return narrowed
+
+
 @dataclass
 class Outcome:
     """What one suite run found: rejections (one row per rule and field) and GX's result."""
@@ -123,6 +156,8 @@ def validate(frame: pd.DataFrame, expectations: list[Any], params: dict[str, Any
              *, suite_name: str) -> Outcome:
     """Run the expectations on `frame` (which has a `_row` column) and collect rejections.
 
+    Code-list parameters are narrowed to the frame's codes first (`narrow_codes`).
+
     GX filters the whole frame it is given for every expectation; on a big frame the
     expectations are run in groups that share their columns, each on those columns only.
     """
@@ -130,6 +165,7 @@ def validate(frame: pd.DataFrame, expectations: list[Any], params: dict[str, Any
         return Outcome(empty_rejections(), None, suite_name)
     module = gx()
     context()
+    params = narrow_codes(frame, expectations, params)
     available = list(frame.columns)
     groups: dict[frozenset[str], list[Any]] = {}
     for order, expectation in enumerate(expectations):

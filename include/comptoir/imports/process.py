@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import Connection
 
 from comptoir.backoffice.schema import import_batches
@@ -25,7 +26,7 @@ from comptoir.imports.gx_runner import ROW
 from comptoir.imports.loader import ForeignKey, relax_foreign_keys, restore_foreign_keys
 from comptoir.imports.readers import LINE
 from comptoir.imports.report import ImportReport, Rejection
-from comptoir.imports.values import join_codes
+from comptoir.imports.values import distinct_text
 
 SETTINGS = ("default_regime", "purchases_module", "default_supplier")
 
@@ -42,7 +43,7 @@ class Processor:
                        auto_create_regimes=auto_create_regimes,
                        auto_create_vat=auto_create_vat)
         self.params: dict[str, str] = {}
-        self.seen: set[str] = set()
+        self.seen: list[pa.Array] = []   # distinct codes of each earlier slice
         self.next_row = 0
         self._writer: ThreadPoolExecutor | None = None
         self._pending: Future[None] | None = None
@@ -71,7 +72,7 @@ class Processor:
         frame.index = pd.Index(frame[ROW].to_numpy())
         self.next_row += len(frame)
         frame = self.entity.prepare(frame, run)
-        params = {**self.params, SEEN: join_codes(self.seen)}
+        params = {**self.params, SEEN: self._seen()}
         rejections, results = self.entity.control(frame, run, params)
         extra = self.entity.propagate(frame, pd.Index(rejections[ROW].unique()))
         if extra is not None and not extra.empty:
@@ -83,10 +84,18 @@ class Processor:
         report.accepted += len(accepted)
         report.rejections.extend(self._describe(frame, rejections))
         if self.entity.unique and self.entity.unique in frame:
-            self.seen.update(frame[self.entity.unique].dropna().astype(str).unique().tolist())
+            self.seen.append(distinct_text(frame[self.entity.unique]))
         if not accepted.empty:
             self._write(accepted)
         return results
+
+    def _seen(self) -> pa.Array:
+        """The codes of the earlier slices (the validation keeps those this slice repeats)."""
+        if not self.seen:
+            return pa.array([], type=pa.string())
+        if len(self.seen) > 1:
+            self.seen = [pa.concat_arrays(self.seen)]
+        return self.seen[0]
 
     def _write(self, accepted: pd.DataFrame) -> None:
         self.wait()
