@@ -74,7 +74,7 @@ def to_frame(table: pa.Table) -> pd.DataFrame:
 
 def decode(data: bytes, name: str) -> tuple[bytes, str]:
     """UTF-8 bytes of the file and the encoding it was in (UTF-8 or Windows-1252)."""
-    if not data.strip():
+    if not data or data.isspace():
         raise ImportFileError(f"{name}: the file is empty")
     for bom, label in _BOMS.items():
         if data.startswith(bom):
@@ -84,17 +84,25 @@ def decode(data: bytes, name: str) -> tuple[bytes, str]:
         data = data[len(codecs.BOM_UTF8):]
     if b"\x00" in data:
         raise ImportFileError(f"{name}: this is not a text file (it contains NUL bytes)")
-    try:
-        data.decode("utf-8")
+    if _is_utf8(data):
         return data, "utf-8"
-    except UnicodeDecodeError:
-        pass
     try:
         return data.decode("cp1252").encode("utf-8"), "windows-1252"
     except UnicodeDecodeError as exc:
         raise ImportFileError(
             f"{name}: the text is neither UTF-8 nor Windows-1252 (byte {exc.start + 1})"
         ) from None
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether the bytes are valid UTF-8 (Arrow's validation: no copy of the file as text)."""
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64).tobytes())
+    binary = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)])
+    try:
+        binary.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _header(data: bytes, sep: str, name: str) -> tuple[list[str], int]:
@@ -138,9 +146,57 @@ def match_columns(found: list[str], known: Iterable[str], mandatory: Iterable[st
     return positions, warnings
 
 
+def _edge_table(ascii_bytes: bytes, other_bytes: range | tuple[int, ...]) -> np.ndarray:
+    table = np.zeros(256, dtype=bool)
+    table[list(ascii_bytes)] = True
+    table[list(other_bytes)] = True
+    return table
+
+
+_SPACES = b"\t\n\x0b\x0c\r "
+#: Bytes that may start / end a Unicode white space (U+0085, U+00A0, U+1680, U+2000-200A,
+#: U+2028-2029, U+202F, U+205F, U+3000): a value with one at an edge may need trimming.
+_MAY_START_SPACE = _edge_table(_SPACES, (0xC2, 0xE1, 0xE2, 0xE3))
+_MAY_END_SPACE = _edge_table(_SPACES, (*range(0x80, 0x8B), 0x9F, 0xA0, 0xA8, 0xA9, 0xAF))
+
+
+def _may_need_trim(array: pa.Array) -> bool:
+    """Whether some value may start or end with white space (first and last bytes only)."""
+    if array.null_count == len(array):
+        return False
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)
+    offsets = offsets[array.offset: array.offset + len(array) + 1]
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = ends > starts
+    return bool(_MAY_START_SPACE[data[starts[filled]]].any()
+                or _MAY_END_SPACE[data[ends[filled] - 1]].any())
+
+
 def _clean(array: pa.Array) -> pa.Array:
+    """Values stripped; a field left empty is null."""
     text = pc.utf8_trim_whitespace(array)
-    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    return pc.if_else(pc.equal(pc.binary_length(text), 0), pa.scalar(None, pa.string()), text)
+
+
+def _clean_parsed(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """`_clean` for pyarrow's parse (which read "" as null): only chunks that need it."""
+    chunks = [_clean(chunk) if _may_need_trim(chunk) else chunk for chunk in column.chunks]
+    return pa.chunked_array(chunks, type=pa.string())
+
+
+def _record_lines(data: bytes, records: int) -> np.ndarray:
+    """Physical numbers of the lines that are not empty, for `records` records read.
+
+    The common case needs no scan of its own: line breaks are LF or CRLF only and there
+    are as many lines as records, so no line is blank and record k is on line k.
+    """
+    carriage_returns = data.count(b"\r")
+    if not carriage_returns or carriage_returns == data.count(b"\r\n"):
+        total = data.count(b"\n") + (not data.endswith(b"\n"))
+        if total == records:
+            return np.arange(1, total + 1, dtype=np.int64)
+    return _nonblank_lines(data)
 
 
 def _nonblank_lines(data: bytes) -> np.ndarray:
@@ -155,7 +211,10 @@ def _nonblank_lines(data: bytes) -> np.ndarray:
     return np.flatnonzero((length > 0) & ~cr_only) + 1
 
 
-def _read_arrow(data: bytes, sep: str, width: int) -> tuple[pa.Table, list[tuple[int, int]]]:
+def _read_arrow(data: bytes, sep: str, width: int, *,
+                threads: bool = True) -> tuple[pa.Table, list[tuple[int, int]]]:
+    """pyarrow's parse (empty fields null); the line of a record of the wrong width is
+    only known to a single-threaded parse, so a file that has one is parsed again so."""
     bad: list[tuple[int, int]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -165,13 +224,15 @@ def _read_arrow(data: bytes, sep: str, width: int) -> tuple[pa.Table, list[tuple
     names = [f"c{i}" for i in range(width)]
     table = pacsv.read_csv(
         io.BytesIO(data),
-        read_options=pacsv.ReadOptions(column_names=names, use_threads=False,
+        read_options=pacsv.ReadOptions(column_names=names, use_threads=threads,
                                        block_size=1 << 24),
         parse_options=pacsv.ParseOptions(delimiter=sep, quote_char=False,
                                          invalid_row_handler=on_invalid),
         convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                             strings_can_be_null=False),
+                                             strings_can_be_null=True, null_values=[""]),
     )
+    if threads and bad:
+        return _read_arrow(data, sep, width, threads=False)
     return table, bad
 
 
@@ -220,7 +281,7 @@ def read_csv(path: Path, *, sep: str, known: Iterable[str], mandatory: Iterable[
             arrow = _read_arrow(data, sep, width)
         except pa.ArrowInvalid as exc:
             raise ImportFileError(f"{name}: cannot be read as CSV ({exc})") from None
-        record_lines = _nonblank_lines(data)
+        record_lines = _record_lines(data, arrow[0].num_rows + len(arrow[1]))
         if arrow[0].num_rows + len(arrow[1]) != len(record_lines):
             arrow = None  # a line break pyarrow reads differently: take the exact path
     if arrow is not None:
@@ -232,7 +293,7 @@ def read_csv(path: Path, *, sep: str, known: Iterable[str], mandatory: Iterable[
         keep = np.array([n for n in range(1, len(record_lines) + 1) if n not in bad_numbers],
                         dtype=np.int64) if bad else np.arange(1, len(record_lines) + 1)
         lines = record_lines[keep - 1][: table.num_rows]
-        columns = {column: _clean(table.column(position))
+        columns = {column: _clean_parsed(table.column(position))
                    for position, column in positions.items()}
         del table
     else:
