@@ -5,24 +5,19 @@ connection. SQLite: one `executemany`. Frames hold database column names; a colu
 in `scales` holds exact decimals as integers scaled by 10**scale (never floats).
 Updates (modify mode) change only the values given: `col = COALESCE(:col, col)`.
 
-Big files on PostgreSQL: the foreign keys of the table being filled are dropped before the
-first COPY and re-added `NOT VALID`, then `VALIDATE`d, before the transaction commits —
-one set-based check instead of one trigger per row (what pg_restore does). DDL is
-transactional: a violation or a crash rolls the whole import back, keys included. The
-table is locked for the import's duration, which is why small files keep row checks.
+What big files take off the tables they fill, and put back: `bulk`.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from sqlalchemy import Connection, Table, bindparam, func, inspect, select
+from sqlalchemy import Connection, Table, bindparam, func, select
 
 from comptoir.backoffice.schema import counters
 from comptoir.errors import ComptoirError
@@ -33,56 +28,8 @@ class WriteError(ComptoirError):
     """The database refused a bulk write (the whole run is rolled back)."""
 
 
-#: From this many bytes of input, PostgreSQL checks the foreign keys once at the end.
-BULK_BYTES = 16 * 1024 * 1024
-
-
 def is_postgres(conn: Connection) -> bool:
     return conn.dialect.name == "postgresql"
-
-
-@dataclass(frozen=True)
-class ForeignKey:
-    """A foreign key taken off a table for a bulk write."""
-
-    table: str
-    name: str
-    columns: tuple[str, ...]
-    referred_table: str
-    referred_columns: tuple[str, ...]
-
-
-def relax_foreign_keys(conn: Connection, tables: Sequence[Table]) -> list[ForeignKey]:
-    """PostgreSQL: drop the foreign keys of `tables` until `restore_foreign_keys`."""
-    if not is_postgres(conn):
-        return []
-    quote = conn.dialect.identifier_preparer.quote
-    inspector = inspect(conn)
-    dropped: list[ForeignKey] = []
-    for table in tables:
-        for fk in inspector.get_foreign_keys(table.name):
-            if fk.get("options"):
-                continue  # ON DELETE/UPDATE rules: keep the key as it is
-            key = ForeignKey(table.name, fk["name"], tuple(fk["constrained_columns"]),
-                             fk["referred_table"], tuple(fk["referred_columns"]))
-            conn.exec_driver_sql(f"ALTER TABLE {quote(key.table)} DROP CONSTRAINT "
-                                 f"{quote(key.name)}")
-            dropped.append(key)
-    return dropped
-
-
-def restore_foreign_keys(conn: Connection, keys: Sequence[ForeignKey]) -> None:
-    """Put the keys back and check every row against them in one pass each."""
-    quote = conn.dialect.identifier_preparer.quote
-    for key in keys:
-        columns = ", ".join(quote(c) for c in key.columns)
-        referred = ", ".join(quote(c) for c in key.referred_columns)
-        conn.exec_driver_sql(
-            f"ALTER TABLE {quote(key.table)} ADD CONSTRAINT {quote(key.name)} FOREIGN KEY "
-            f"({columns}) REFERENCES {quote(key.referred_table)} ({referred}) NOT VALID")
-    for key in keys:
-        conn.exec_driver_sql(f"ALTER TABLE {quote(key.table)} VALIDATE CONSTRAINT "
-                             f"{quote(key.name)}")
 
 
 def _python_column(series: pd.Series, scale: int | None) -> list[object]:
@@ -108,7 +55,7 @@ def records(frame: pd.DataFrame, scales: Mapping[str, int] | None = None) -> lis
 
 def _arrow_column(series: pd.Series, scale: int | None) -> pa.Array:
     if scale is not None:
-        return pa.array(values.scaled_to_text(series, scale), type=pa.string(), from_pandas=True)
+        return values.scaled_text(series, scale)
     if pd.api.types.is_datetime64_any_dtype(series):
         return pa.array(series, type=pa.date32(), from_pandas=True)
     if isinstance(series.dtype, pd.BooleanDtype) or series.dtype == bool:

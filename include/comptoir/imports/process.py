@@ -21,9 +21,9 @@ from sqlalchemy import Connection
 
 from comptoir.backoffice.schema import import_batches
 from comptoir.backoffice.settings import get_setting
+from comptoir.imports import bulk
 from comptoir.imports.entities.base import FILE, SEEN, Entity, Part, Run
 from comptoir.imports.gx_runner import ROW
-from comptoir.imports.loader import ForeignKey, relax_foreign_keys, restore_foreign_keys
 from comptoir.imports.readers import LINE
 from comptoir.imports.report import ImportReport, Rejection
 from comptoir.imports.values import distinct_text
@@ -35,9 +35,10 @@ class Processor:
     """Controls and writes the parts of one run, and keeps its report up to date."""
 
     def __init__(self, entity: Entity, report: ImportReport, conn: Connection, *,
-                 auto_create_regimes: bool, auto_create_vat: bool, bulk: bool = False) -> None:
+                 auto_create_regimes: bool, auto_create_vat: bool,
+                 input_bytes: int = 0) -> None:
         self.entity = entity
-        self.bulk = bulk
+        self.input_bytes = input_bytes
         self.report = report
         self.run = Run(conn, report.mode, str(report.batch_id),
                        auto_create_regimes=auto_create_regimes,
@@ -47,7 +48,7 @@ class Processor:
         self.next_row = 0
         self._writer: ThreadPoolExecutor | None = None
         self._pending: Future[None] | None = None
-        self._relaxed: list[ForeignKey] | None = None
+        self._relaxed: bulk.Relaxed | None = None
 
     def start(self) -> None:
         run = self.run
@@ -103,9 +104,9 @@ class Processor:
             self.entity.write(self.run, accepted)
             return
         if self._writer is None:
-            if self.bulk:
-                self._relaxed = relax_foreign_keys(self.run.conn,
-                                                   self.entity.bulk_tables(self.run))
+            if bulk.is_big(self.input_bytes):
+                self._relaxed = bulk.relax(self.run.conn, self.entity.bulk_tables(self.run),
+                                           self.input_bytes)
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
         self._pending = self._writer.submit(self.entity.write, self.run, accepted)
 
@@ -147,7 +148,7 @@ class Processor:
         self.wait()
         self.entity.finish(run)
         if self._relaxed:
-            restore_foreign_keys(run.conn, self._relaxed)
+            bulk.restore(run.conn, self._relaxed)
             self._relaxed = None
         report.rejections.sort(key=lambda r: (report.files.index(r.file)
                                               if r.file in report.files else 0, r.line or 0))

@@ -82,12 +82,6 @@ def run_import(
     return report
 
 
-def _is_big(paths: list[Path]) -> bool:
-    from comptoir.imports.loader import BULK_BYTES
-
-    return sum(p.stat().st_size for p in paths) >= BULK_BYTES
-
-
 def _fail(report: ImportReport, message: str) -> None:
     report.error = message
     report.accepted = 0
@@ -125,7 +119,8 @@ def _run(report: ImportReport, paths: list[Path], lines: Path | None, results: l
     try:
         with engine.begin() as conn:
             processor = Processor(spec, report, conn, auto_create_regimes=auto_create_regimes,
-                                  auto_create_vat=auto_create_vat, bulk=_is_big(paths))
+                                  auto_create_vat=auto_create_vat,
+                                  input_bytes=sum(p.stat().st_size for p in paths))
             ok = False
             try:
                 processor.start()
