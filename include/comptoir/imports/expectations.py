@@ -1,7 +1,10 @@
 """Custom Great Expectations for the controls no built-in expectation expresses.
 
 Each is a map expectation (one yes/no per row), so failing rows come back in GX's
-unexpected index list like those of built-in expectations. Pandas only: the controls run
+unexpected index list like those of built-in expectations. Their conditions pass the rows
+a check does not apply to (empty fields) by themselves, so the multicolumn and pair ones
+default to `ignore_row_if` never / neither: GX then does not filter the frame first, once
+per metric, for the same verdicts. Pandas only: the controls run
 on the frame read from the file. Referential code lists (codes of the dossier) are passed
 as ONE newline-separated string: GX copies list-valued parameters element by element
 for every metric it computes, a string by reference.
@@ -113,7 +116,7 @@ class ExpectColumnPairValuesToBeReadable(ColumnPairMapExpectation):
     """A filled field (column_A) could be read: its parsed value (column_B) is not null."""
 
     ignore_row_if: Literal["both_values_are_missing", "either_value_is_missing", "neither"] = (
-        "both_values_are_missing"
+        "neither"
     )
     map_metric = "column_pair_values.comptoir_readable"
     success_keys = ("ignore_row_if", "mostly")
@@ -213,6 +216,7 @@ class MulticolumnDistinctWhenFilled(MulticolumnMapMetricProvider):
 class ExpectFilledValuesToBeDistinctWithinRecord(MulticolumnMapExpectation):
     """The filled fields of column_list hold different values (e.g. lot numbers of a row)."""
 
+    ignore_row_if: Literal["all_values_are_missing", "any_value_is_missing", "never"] = "never"
     map_metric = "multicolumn_values.comptoir_distinct_when_filled"
     success_keys = ("ignore_row_if", "mostly")
     args_keys = ("column_list",)
@@ -243,6 +247,7 @@ class ExpectBankDetailsToBeValid(MulticolumnMapExpectation):
     """
 
     check: BankCheck
+    ignore_row_if: Literal["all_values_are_missing", "any_value_is_missing", "never"] = "never"
     map_metric = "multicolumn_values.comptoir_bank_details"
     success_keys = ("check", "ignore_row_if", "mostly")
     args_keys = ("column_list", "check")
