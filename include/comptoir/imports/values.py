@@ -8,11 +8,10 @@ they come back as integers scaled by `10**scale` (nullable Int64), never as floa
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from functools import lru_cache
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -65,21 +64,24 @@ def scaled_to_decimal(value: int | None, scale: int) -> Decimal | None:
     return Decimal(int(value)).scaleb(-scale)
 
 
-def scaled_to_text(series: pd.Series, scale: int) -> pd.Series:
-    """Scaled integers as decimal text (`1250`, scale 2 → `12.50`), vectorised; nulls stay."""
-    values = series.astype("Int64")
-    mask = values.isna()
-    ints = values.fillna(0).to_numpy(dtype=np.int64)
-    neg = ints < 0
-    absolute = np.abs(ints)
+def scaled_text(series: pd.Series, scale: int) -> pa.Array:
+    """Scaled integers as decimal text (`1250`, scale 2 → `12.50`) on Arrow kernels."""
+    number = pa.array(series.astype("Int64"), type=pa.int64(), from_pandas=True)
+    absolute = pc.abs(number)
     unit = 10**scale
-    whole = pd.Series(absolute // unit, index=series.index).astype("str")
-    text = whole
+    whole = pc.divide(absolute, unit)  # integer division
+    text = pc.cast(whole, pa.string())
     if scale:
-        frac = pd.Series(absolute % unit, index=series.index).astype("str").str.zfill(scale)
-        text = whole + "." + frac
-    text = text.where(~pd.Series(neg, index=series.index), "-" + text)
-    return text.mask(mask)
+        frac = pc.cast(pc.subtract(absolute, pc.multiply(whole, unit)), pa.string())
+        text = pc.binary_join_element_wise(text, pc.utf8_lpad(frac, width=scale, padding="0"),
+                                           ".")
+    signed = pc.binary_join_element_wise(pa.scalar("-"), text, "")
+    return pc.if_else(pc.less(number, 0), signed, text)
+
+
+def scaled_to_text(series: pd.Series, scale: int) -> pd.Series:
+    """`scaled_text` as a pandas string Series of the same index; nulls stay."""
+    return _series(scaled_text(series, scale), series.index)
 
 
 def parse_date(series: pd.Series) -> pd.Series:
@@ -153,6 +155,17 @@ def codes_among(codes: str | pa.Array, candidates: pa.Array) -> str:
         return ""
     kept = candidates.filter(pc.is_in(candidates, value_set=code_set(codes)))
     return join_codes(kept.to_pylist())
+
+
+def map_codes(series: pd.Series, ids: Mapping[str, int]) -> pd.Series:
+    """The id of each value's code (nullable Int64; null for an empty or unknown code)."""
+    text = arrow_text(series)
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    positions = pc.index_in(text, value_set=pa.array(list(ids), type=pa.string()))
+    found = pc.take(pa.array(list(ids.values()), type=pa.int64()), positions)
+    return pd.Series(found.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get),
+                     dtype="Int64").set_axis(series.index)
 
 
 def is_in(series: pd.Series, codes: str) -> pd.Series:

@@ -20,7 +20,7 @@ from comptoir.imports.entities.depots import stock_records_for
 from comptoir.imports.errors import ImportFileError
 from comptoir.imports.gx_runner import expect
 from comptoir.imports.report import Notice
-from comptoir.imports.values import join_codes
+from comptoir.imports.values import join_codes, map_codes
 
 
 class Articles(CodedEntity):
@@ -76,10 +76,10 @@ class Articles(CodedEntity):
         return {"lot_managed": False, "assembled": False, "exportable": True}
 
     def resolve(self, run: Run, frame: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
-        out["vat_code_id"] = frame["TVA_CODE"].map(vat_ids(run, frame["TVA_CODE"]))
+        out["vat_code_id"] = map_codes(frame["TVA_CODE"], vat_ids(run, frame["TVA_CODE"]))
         if self.purchases(run):
             ids = run.cache.setdefault("suppliers", loader.id_map(run.conn, suppliers))
-            out["supplier_id"] = frame["FOURNISSEUR_CODE"].map(ids)
+            out["supplier_id"] = map_codes(frame["FOURNISSEUR_CODE"], ids)
         else:
             default = run.cache.get("default_supplier_id")
             out["supplier_id"] = pd.Series(default, index=frame.index, dtype="Int64")
@@ -92,7 +92,7 @@ class Articles(CodedEntity):
         for column, table, target in (("FAMILLE", families, "family_id"),
                                       ("MARQUE", brands, "brand_id")):
             ids = run.cache.setdefault(table.name, loader.id_map(run.conn, table))
-            out[target] = frame[column].map(ids)
+            out[target] = map_codes(frame[column], ids)
             _note_unknown(run, frame, column, table.name, out[target])
         for column in ("vat_code_id", "supplier_id", "family_id", "brand_id"):
             out[column] = out[column].astype("Int64")
@@ -107,7 +107,7 @@ class Articles(CodedEntity):
 def _note_unknown(run: Run, frame: pd.DataFrame, column: str, what: str,
                   ids: pd.Series) -> None:
     """FAMILLE / MARQUE naming nothing of the dossier: left empty, said once per code."""
-    unknown = sorted(set(frame.loc[frame[column].notna() & ids.isna(), column]))
+    unknown = sorted(frame.loc[frame[column].notna() & ids.isna(), column].unique())
     noted = run.cache.setdefault(f"unknown_{what}", set())
     new = [code for code in unknown if code not in noted]
     if new:

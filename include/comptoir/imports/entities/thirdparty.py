@@ -14,7 +14,7 @@ from comptoir.backoffice.schema import tax_regimes
 from comptoir.imports import loader, values
 from comptoir.imports.entities.base import CodedEntity, Field, Run, codes_of
 from comptoir.imports.gx_runner import expect
-from comptoir.imports.values import join_codes
+from comptoir.imports.values import join_codes, map_codes
 
 REGIME = "_regime"
 
@@ -61,7 +61,7 @@ class ThirdParty(CodedEntity):
 
     def resolve(self, run: Run, frame: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
         regimes = regime_ids(run, frame[REGIME])
-        out["regime_id"] = frame[REGIME].map(regimes).astype("Int64")
+        out["regime_id"] = map_codes(frame[REGIME], regimes)
         return out
 
 
