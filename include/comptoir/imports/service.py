@@ -23,7 +23,7 @@ from comptoir.imports.report import ImportReport
 log = logging.getLogger(__name__)
 
 #: Records controlled and written at a time for entities whose records stand alone.
-CHUNK_ROWS = 100_000
+CHUNK_ROWS = 250_000
 
 
 class _Rollback(Exception):
