@@ -59,6 +59,20 @@ def test_lines_are_physical_lines_and_malformed_records_are_kept_aside(files, qu
         assert frame.loc[frame["CODE"] == "C5", "DESIG"].iloc[0] == "multi\nline"
 
 
+def test_crlf_lines_white_space_at_the_edges_and_a_malformed_record(files) -> None:
+    """The common-case shortcuts (record k on line k, trimming only where an edge may be
+    white space) give what the full scans give."""
+    text = ("CODE;DESIG;VILLE\r\nC1;\u00a0One\u00a0;\tParis \r\nC2;Two;Lyon;extra\r\n"
+            "C3;Zoé;\u3000\r\nC4;Four;Pau")
+    raw = read(files("a.csv", text))
+    frame = raw.frame
+    assert dict(zip(frame["CODE"], frame["_line"], strict=True)) == {"C1": 2, "C3": 4,
+                                                                      "C4": 5}
+    assert frame["DESIG"].tolist() == ["One", "Zoé", "Four"]
+    assert frame["VILLE"].tolist()[0] == "Paris" and pd.isna(frame["VILLE"].tolist()[1])
+    assert [m.line for m in raw.malformed] == [3]
+
+
 def test_another_separator(files) -> None:
     raw = read(files("a.csv", "CODE,DESIG\nC1,One\n"), sep=",")
     assert raw.frame["DESIG"].tolist() == ["One"]
