@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import os
 import posixpath
-import re
 from pathlib import Path, PurePosixPath
+
+from comptoir.exchange.names import CONTROL_CHARS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,9 +64,6 @@ def tasks_dir() -> Path:
     """Task definitions (`COMPTOIR_TASKS_DIR`, else `tasks/` at the project root)."""
     env = os.environ.get("COMPTOIR_TASKS_DIR")
     return Path(env).expanduser().resolve() if env else PROJECT_ROOT / "tasks"
-
-
-CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def check_folder_setting(value: str, base_name: str) -> str:

@@ -1,4 +1,4 @@
-"""Test a task's delivery ("Vérifier"): connect and log in; for e-mail, send "Test de connexion".
+"""Test a task's delivery ("Vérifier"): connect, log in, write; e-mail: send "Test de connexion".
 
     python -m comptoir_airflow.check_delivery TASK_ID
 
@@ -16,7 +16,7 @@ from comptoir.errors import ComptoirError
 
 def check(task_id: str) -> str:
     """Check the delivery of `task_id`; return what was checked, or raise a `ComptoirError`."""
-    from comptoir_airflow.transports import transport_for
+    from comptoir_airflow.exchange.factory import transport_for
 
     definition = find(task_id)
     if definition.output is None:

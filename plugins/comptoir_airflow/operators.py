@@ -1,8 +1,13 @@
 """Operators of automated tasks: thin wrappers over `comptoir.automation.runner`.
 
-Each step leaves its outcome in the XCom `outcome` (even when it fails), so the report
-step can say what happened and why. Transports (paramiko, ftplib) are imported inside
-`execute`, never when a DAG file is parsed.
+Every step of a task's DAG is a `DefinitionOperator`: it holds the definition (as JSON),
+reads the run's params as option overrides, calls one core function and leaves its
+outcome in the XCom `outcome` (even when it fails), so the report step can say what
+happened and why. The first step of a template (`first=True`) does nothing on an
+automatic run while isolated or school mode is on, and says so.
+
+Protocol modules (paramiko, ftplib...) are imported inside `execute`, never when a DAG
+file is parsed.
 """
 
 from __future__ import annotations
@@ -13,82 +18,154 @@ from typing import Any
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
+__all__ = ["OUTCOME", "DefinitionOperator", "DeliverOperator", "FetchOperator",
+           "InvalidDefinitionOperator", "ReportOperator", "RunOperator", "SpoolRetryOperator"]
+
 OUTCOME = "outcome"
 
 
-class _DefinitionOperator(BaseOperator):
-    """Holds the task definition (as JSON) the DAG was built from."""
+class DefinitionOperator(BaseOperator):
+    """One step of a task's DAG, built from the task definition (as JSON)."""
 
     ui_color = "#e8f1fb"
+    step = "step"
 
-    def __init__(self, *, definition: dict[str, Any], **kwargs: Any) -> None:
+    def __init__(self, *, definition: dict[str, Any], first: bool = False,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.definition = definition
+        self.first = first
 
-    def _definition(self):  # type: ignore[no-untyped-def]
+    def task_definition(self):  # type: ignore[no-untyped-def]
+        """The definition, validated."""
         from comptoir.automation.definitions import TaskDefinition
 
         return TaskDefinition.model_validate(self.definition)
 
-    def _push(self, context: Any, outcome: Any) -> None:
+    @staticmethod
+    def overrides(definition: Any, context: Any) -> dict[str, Any]:
+        """The run's params that are options of the type (the trigger form's values)."""
+        fields = definition.task_type.options.model_fields
+        return {k: v for k, v in context["params"].items() if k in fields}
+
+    def push(self, context: Any, outcome: Any) -> None:
+        """Leave the step's outcome for the report step."""
         context["ti"].xcom_push(key=OUTCOME, value=outcome.to_dict())
 
+    def execute(self, context: Any) -> Any:
+        """Skip an automatic run in isolated or school mode (first step), else run the step."""
+        if self.first:
+            from comptoir.automation import runner
+            from comptoir_airflow.modes import skip_reason
 
-class ProduceOperator(_DefinitionOperator):
-    """Runs the task type's core function; its files go to the task's spool."""
+            reason = skip_reason(context)
+            if reason:
+                self.log.info(reason)
+                self.push(context, runner.StepOutcome(self.task_id, True, skipped=reason))
+                raise AirflowSkipException(reason)
+        return self.run_step(context)
 
-    def execute(self, context: Any) -> None:
+    def run_step(self, context: Any) -> Any:
+        """The step itself."""
+        raise NotImplementedError
+
+    def failed(self, context: Any, exc: BaseException) -> None:
+        """Record a step that raised (the exception is re-raised by the caller)."""
         from comptoir.automation import runner
-        from comptoir_airflow.modes import skip_reason
 
-        reason = skip_reason(context)
-        if reason:
-            self.log.info(reason)
-            self._push(context, runner.StepOutcome("run", True, skipped=reason))
-            raise AirflowSkipException(reason)
-        definition = self._definition()
-        fields = definition.task_type.options.model_fields
-        overrides = {k: v for k, v in context["params"].items() if k in fields}
+        self.push(context, runner.StepOutcome.failed(self.task_id, exc))
+
+
+class FetchOperator(DefinitionOperator):
+    """Fills the task's inbox from its source (SFTP, FTP, IMAP, POP3, mail folder)."""
+
+    def run_step(self, context: Any) -> None:
+        from comptoir.automation import runner
+        from comptoir_airflow.exchange.factory import CONNECTOR
+
         try:
-            outcome = runner.produce(definition, context["run_id"], overrides=overrides,
+            definition = self.task_definition()
+            outcome = runner.fetch(definition, CONNECTOR,
+                                   overrides=self.overrides(definition, context),
+                                   log=self.log.info)
+        except Exception as exc:
+            self.failed(context, exc)
+            raise
+        self.push(context, outcome)
+
+
+class RunOperator(DefinitionOperator):
+    """Runs the type's core function: files to the spool, asset events to its alias.
+
+    Succeeds when the core function reports a partial failure (its outcome says so and
+    the report step fails the run): the files are still delivered and the assets still
+    updated.
+    """
+
+    def __init__(self, *, asset_alias: str | None = None, **kwargs: Any) -> None:
+        if asset_alias:
+            from airflow.sdk import AssetAlias
+
+            kwargs.setdefault("outlets", [AssetAlias(asset_alias)])
+        super().__init__(**kwargs)
+        self.asset_alias = asset_alias
+
+    def run_step(self, context: Any) -> None:
+        from comptoir.automation import runner
+
+        try:
+            definition = self.task_definition()
+            outcome = runner.produce(definition, context["run_id"],
+                                     overrides=self.overrides(definition, context),
                                      log=self.log.info)
         except Exception as exc:
-            self._push(context, runner.StepOutcome.failed("run", exc))
+            self.failed(context, exc)
             raise
-        self._push(context, outcome)
+        self.push(context, outcome)
+        if self.asset_alias and outcome.assets:
+            from airflow.sdk import Asset
+
+            events = context["outlet_events"][self.outlets[0]]
+            for uri, extra in outcome.assets.items():
+                events.add(Asset(uri), extra=extra)
 
 
-class DeliverOperator(_DefinitionOperator):
+class DeliverOperator(DefinitionOperator):
     """Delivers every pending file of the task's spool through the delivery's transport."""
 
-    def execute(self, context: Any) -> None:
-        from comptoir.automation import runner
-        from comptoir_airflow.transports import transport_for
+    def __init__(self, *, run_step_id: str = "run", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.run_step_id = run_step_id
 
-        definition = self._definition()
-        assert definition.output is not None
+    def run_step(self, context: Any) -> None:
+        from comptoir.automation import runner
+        from comptoir_airflow.exchange.factory import transport_for
+
+        produced = context["ti"].xcom_pull(task_ids=self.run_step_id, key=OUTCOME) or {}
         try:
+            definition = self.task_definition()
+            assert definition.output is not None
             outcome = runner.deliver(definition, transport_for(definition.output.delivery),
-                                     log=self.log.info)
+                                     own=produced.get("entries", []), log=self.log.info)
         except Exception as exc:
             outcome = runner.StepOutcome.failed("deliver", exc)
-        self._push(context, outcome)
+        self.push(context, outcome)
         if not outcome.ok:
             raise AirflowException(f"delivery failed: {outcome.error}")
 
 
-class ReportOperator(_DefinitionOperator):
+class ReportOperator(DefinitionOperator):
     """Writes the run's report (messages table, log, e-mail); fails the run if a step did."""
 
     def __init__(self, *, steps: Sequence[str], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.steps = list(steps)
 
-    def execute(self, context: Any) -> None:
+    def run_step(self, context: Any) -> None:
         from comptoir.automation import runner
-        from comptoir_airflow.mailer import mailer_for
+        from comptoir_airflow.exchange.factory import mailer_for
 
-        definition = self._definition()
+        definition = self.task_definition()
         outcomes = []
         for step in self.steps:
             data = context["ti"].xcom_pull(task_ids=step, key=OUTCOME)
@@ -121,10 +198,10 @@ class SpoolRetryOperator(BaseOperator):
 
     def execute(self, context: Any) -> None:
         from comptoir.automation import runner
+        from comptoir_airflow.exchange.factory import transport_for
         from comptoir_airflow.modes import skip_reason
-        from comptoir_airflow.transports import transport_for
 
         reason = skip_reason(context)
         if reason:
             raise AirflowSkipException(reason)
-        runner.retry_spools(self.site, transport_for, log=self.log.info)
+        runner.retry_spools(transport_for, site=self.site, log=self.log.info)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from airflow.dag_processing.dagbag import DagBag
 
-from comptoir.automation import spool
+from comptoir.exchange import spool
 from comptoir.automation.messages import list_messages
 from comptoir.automation.modes import set_mode
 from comptoir.backoffice.engine import get_engine

@@ -1,10 +1,8 @@
 import json
 from datetime import timedelta
 
-from airflow.sdk import DAG
+import pytest
 
-from comptoir.automation.catalog import Category, TaskType, register
-from comptoir_airflow import dag_factory
 from comptoir_airflow.dag_factory import INVALID_TAG, build_all
 
 EXPORT = {
@@ -88,29 +86,19 @@ def test_running_a_task_builds_only_its_dag(tasks_dir, monkeypatch):
     assert list(build_all()) == ["elsewhere"]
 
 
-def custom_builder(definition, task_type):
-    dag = DAG(**dag_factory.dag_arguments(definition, task_type))
-    from airflow.providers.standard.operators.empty import EmptyOperator
+def test_templates_are_registered_by_name():
+    from comptoir.automation.catalog import TEMPLATES
+    from comptoir_airflow.templates import builder
 
-    EmptyOperator(task_id="own_step", dag=dag)
-    return dag_factory.attach_params(dag, definition, task_type)
+    for name in TEMPLATES:
+        assert callable(builder(name))
+    with pytest.raises(LookupError, match="no DAG template 'nope'; registered: default, inbox"):
+        builder("nope")
 
 
-def test_a_type_can_bring_its_own_template(tasks_dir, monkeypatch):
-    from pydantic import BaseModel
-
-    from comptoir.automation import catalog
-
-    catalog.all_types()
-    monkeypatch.setattr(catalog, "_REGISTRY", dict(catalog._REGISTRY))
-
-    class Options(BaseModel):
-        pass
-
-    register(TaskType(name="own_shape", title="Own", category=Category.AUTRES,
-                      description="d", options=Options, run="builtins:print",
-                      produces_files=False, template=f"{__name__}:custom_builder"))
-    write(tasks_dir, {"id": "own", "type": "own_shape"})
-    dag = build_all()["own"]
-    assert [t.task_id for t in dag.tasks] == ["own_step"]
-    assert "Autres" in dag.tags
+def test_the_imports_type_is_built_on_the_inbox_template(tasks_dir):
+    write(tasks_dir, {"id": "imports", "type": "imports"})
+    dag = build_all()["imports"]
+    assert [t.task_id for t in dag.tasks] == ["fetch", "import_files", "report"]
+    assert dag.task_dict["fetch"].first and not dag.task_dict["import_files"].first
+    assert "fetch >> import_files >> report" in dag.doc_md

@@ -10,7 +10,7 @@ from comptoir.automation.definitions import find
 from comptoir.automation.messages import list_messages
 from comptoir.automation.modes import set_mode
 from comptoir.backoffice.engine import get_engine
-from comptoir_airflow.operators import ProduceOperator, ReportOperator
+from comptoir_airflow.operators import ReportOperator, RunOperator
 
 
 class FakeTI:
@@ -41,7 +41,7 @@ def test_a_scheduled_run_in_isolated_mode_is_skipped_and_says_so(dossier_url, co
         set_mode(conn, "school", True)
     ti = FakeTI()
     with pytest.raises(AirflowSkipException, match="school mode is on"):
-        ProduceOperator(task_id="run", definition=data).execute(context("scheduled", ti))
+        RunOperator(task_id="run", definition=data, first=True).execute(context("scheduled", ti))
     ReportOperator(task_id="report", definition=data, steps=["run"]).execute(
         context("scheduled", ti))
     with get_engine().connect() as conn:

@@ -1,23 +1,26 @@
 """The task-type catalog: what each automated task type is, its options, how it runs.
 
-A task type declares its name, category, description, an options model (pydantic; its
-JSON schema becomes the DAG's params, so the UI trigger form explains itself), the core
-function that runs it, and the DAG template that wraps it (`"default"`: run, deliver,
-report; or a builder of its own, `"package.module:function"`, for types such as imports).
+A task type is one module that declares `TASK_TYPE = TaskType(...)`: its name, title,
+category, description, options model (pydantic; its JSON schema becomes the DAG's
+params, so the UI trigger form explains itself), its core function, and the name of its
+DAG template (`default`: run >> deliver >> report; `inbox`: fetch >> run >> deliver >>
+report). Templates are registered by name in `comptoir_airflow`; the core never names a
+plugins module.
 
-Core functions are named by a dotted path and imported only when a run starts: reading
-the catalog stays light enough for the DAG parser.
-
-Adding a type: write a module with an options model and `run(ctx, options)`, declare a
-`TaskType` in it as `TASK_TYPE`, and add the module to `TYPE_MODULES` (or call
-`register()` from a module listed there).
+The catalog finds the declaring modules itself: it reads the source files of the
+`comptoir` package for a line starting with `TASK_TYPE = TaskType(` and imports only
+those. Adding a type is writing that module, nothing else. Type modules stay light at
+import (pandas, SQLAlchemy and the like are imported inside the core function), so
+reading the catalog is fast enough for the DAG parser.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
-from collections.abc import Callable, Mapping
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -26,13 +29,17 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+import comptoir
 from comptoir.automation.filenames import Store
 from comptoir.errors import ComptoirError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from comptoir.automation.task_inbox import TaskInbox
+
 __all__ = [
+    "TEMPLATES",
     "Category",
     "ProducedFile",
     "RunContext",
@@ -42,15 +49,14 @@ __all__ = [
     "all_types",
     "get",
     "register",
+    "reload",
 ]
 
-#: Modules that declare the built-in task types (each has a `TASK_TYPE`).
-TYPE_MODULES = [
-    "comptoir.automation.types.export_data",
-    "comptoir.automation.types.db_maintenance",
-    "comptoir.automation.types.db_backup",
-    "comptoir.automation.types.imports",
-]
+TEMPLATES = ("default", "inbox")
+"""The DAG templates a type can name (registered in `comptoir_airflow.templates`)."""
+
+_DECLARATION = re.compile(rb"^TASK_TYPE\s*(?::[^=\n]*)?=\s*TaskType\(", re.MULTILINE)
+_SKIPPED_FOLDERS = {"__pycache__", "migrations"}
 
 
 class Category(StrEnum):
@@ -83,10 +89,17 @@ class ProducedFile:
 
 @dataclass
 class TaskOutput:
-    """What a run produced: files to deliver (maybe none) and report lines."""
+    """What a run produced: files to deliver (maybe none), report lines, asset events.
+
+    `error` says why the run went partly wrong while still producing something: the
+    files are delivered and the assets updated, then the report fails the run.
+    """
 
     files: list[ProducedFile] = field(default_factory=list)
     summary: list[str] = field(default_factory=list)
+    assets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Asset URI → the event's extra, for the assets this run updated."""
+    error: str | None = None
 
 
 @dataclass
@@ -100,6 +113,8 @@ class RunContext:
     moment: datetime
     filename: str | None
     log: Callable[[str], None]
+    inbox: TaskInbox | None = None
+    """The task's inbox (types on the `inbox` template): the files waiting there."""
 
 
 @dataclass(frozen=True)
@@ -111,24 +126,40 @@ class TaskType:
     category: Category
     description: str
     options: type[BaseModel]
-    run: str
-    """`module:function` taking `(RunContext, options)` and returning a `TaskOutput`."""
+    run: Callable[[RunContext, Any], TaskOutput]
+    """The core function: `(RunContext, options) -> TaskOutput`."""
     produces_files: bool = True
     default_filename: str | None = None
     template: str = "default"
-    """DAG template: a name registered with the DAG factory, or `module:function`."""
+    """The DAG template, by name: `default` or `inbox`."""
+    step: str = "run"
+    """The Airflow task id of the run step (`import_files` for imports)."""
+    asset_alias: str | None = None
+    """The asset alias the run step emits its `TaskOutput.assets` through."""
     check: Callable[[BaseModel, str | None], None] | None = None
     """Checks options against the file-name template; raises `ValueError` with the reason."""
-    after_delivery: str | None = None
-    """`module:function(delivery, filename, options, log)` called once files were delivered."""
+    after_delivery: Callable[..., None] | None = None
+    """`(delivery, filename, options, log)`, called once files were delivered."""
 
-    def run_function(self) -> Callable[[RunContext, Any], TaskOutput]:
-        """The core function (imported now)."""
-        return _import(self.run)
+    def __post_init__(self) -> None:
+        if self.template not in TEMPLATES:
+            raise ValueError(f"task type {self.name!r}: unknown template {self.template!r}; "
+                             f"one of {', '.join(TEMPLATES)}")
+        if self.template == "inbox":
+            from comptoir.automation.task_inbox import InboxOptions
 
-    def after_delivery_function(self) -> Callable[..., None] | None:
-        """The post-delivery hook, if the type has one."""
-        return _import(self.after_delivery) if self.after_delivery else None
+            if not issubclass(self.options, InboxOptions):
+                raise ValueError(f"task type {self.name!r}: an inbox type's options derive "
+                                 "from comptoir.automation.task_inbox.InboxOptions")
+
+    @property
+    def steps(self) -> list[str]:
+        """The steps the report collects, in order."""
+        steps = ["fetch"] if self.template == "inbox" else []
+        steps.append(self.step)
+        if self.produces_files:
+            steps.append("deliver")
+        return steps
 
     def params_spec(self, values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         """The options as Airflow Param specs (plain dicts): `values` become the defaults."""
@@ -139,11 +170,6 @@ class TaskType:
                 item["default"] = values[name]
             spec[name] = item
         return spec
-
-
-def _import(path: str) -> Any:
-    module, _, attr = path.partition(":")
-    return getattr(importlib.import_module(module), attr)
 
 
 _PARAM_KEYS = ("type", "title", "description", "enum", "items", "minimum", "maximum",
@@ -191,21 +217,52 @@ _REGISTRY: dict[str, TaskType] = {}
 _LOADED = False
 
 
+class DuplicateTaskType(ComptoirError):
+    """Two modules declare a task type of the same name."""
+
+
 def register(task_type: TaskType) -> TaskType:
     """Add a type to the catalog (a later one with the same name replaces it)."""
     _REGISTRY[task_type.name] = task_type
     return task_type
 
 
+def declaring_modules() -> Iterator[str]:
+    """The modules of the `comptoir` package that declare a `TASK_TYPE`, by name."""
+    for base in comptoir.__path__:
+        for folder, subfolders, files in os.walk(base):
+            subfolders[:] = sorted(d for d in subfolders if d not in _SKIPPED_FOLDERS)
+            for name in sorted(f for f in files if f.endswith(".py")):
+                try:
+                    with open(os.path.join(folder, name), "rb") as source:
+                        text = source.read()
+                except OSError:
+                    continue
+                if b"TASK_TYPE" in text and _DECLARATION.search(text):
+                    relative = Path(os.path.relpath(os.path.join(folder, name), base))
+                    yield ".".join(("comptoir", *relative.with_suffix("").parts))
+
+
 def _load() -> None:
     global _LOADED
     if _LOADED:
         return
+    found: dict[str, str] = {}
+    for module in declaring_modules():
+        declared = importlib.import_module(module).TASK_TYPE
+        if declared.name in found:
+            raise DuplicateTaskType(f"task type {declared.name!r} is declared twice: in "
+                                    f"{found[declared.name]} and in {module}")
+        found[declared.name] = module
+        _REGISTRY.setdefault(declared.name, declared)
     _LOADED = True
-    for module in TYPE_MODULES:
-        declared = getattr(importlib.import_module(module), "TASK_TYPE", None)
-        if declared is not None and declared.name not in _REGISTRY:
-            register(declared)
+
+
+def reload() -> None:
+    """Forget the catalog: the next look-up finds the declaring modules again."""
+    global _LOADED
+    _REGISTRY.clear()
+    _LOADED = False
 
 
 def get(name: str) -> TaskType:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,12 +31,15 @@ from pydantic import (
 
 from comptoir import paths
 from comptoir.automation import catalog
-from comptoir.automation.delivery import DeliveryConfig
 from comptoir.automation.filenames import FileNameError, check_template
 from comptoir.errors import ComptoirError
+from comptoir.exchange.endpoints import DeliveryTarget, check_address, split_addresses
+from comptoir.exchange.names import check_identifier, is_identifier
+from comptoir.validation import problems
 
 __all__ = [
     "DOCUMENT_VERSION",
+    "TASK_ID_MAX",
     "DefinitionError",
     "InvalidDefinition",
     "Loaded",
@@ -46,6 +48,7 @@ __all__ = [
     "TaskDefinition",
     "UnknownTask",
     "definition_file",
+    "delivering_sites",
     "document",
     "find",
     "load_folder",
@@ -53,8 +56,8 @@ __all__ = [
 ]
 
 DOCUMENT_VERSION = 1
-ID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,200}$")
-_ADDRESS = re.compile(r"^[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[^@\s<>,;\"']+$")
+TASK_ID_MAX = 200
+SITE_MAX = 60
 _PRESETS = {"@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly",
             "@quarterly", "@yearly", "@annually"}
 DEFAULT_TIMEZONE = "Europe/Paris"
@@ -85,7 +88,7 @@ class Output(BaseModel):
         description="File-name template with tags ({y}, {m}, {d}, {mag:code}, ...); "
         "none: the type's default.",
     )
-    delivery: DeliveryConfig
+    delivery: DeliveryTarget
 
     @field_validator("filename")
     @classmethod
@@ -112,19 +115,12 @@ class ReportSettings(BaseModel):
     @field_validator("email", mode="before")
     @classmethod
     def _split(cls, value: Any) -> Any:
-        if value is None:
-            return ()
-        if isinstance(value, str):
-            return tuple(p for p in re.split(r"\s*[,;]\s*", value.strip()) if p)
-        return value
+        return split_addresses(value)
 
     @field_validator("email")
     @classmethod
     def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for address in value:
-            if not _ADDRESS.match(address):
-                raise ValueError(f"{address!r} is not an e-mail address")
-        return value
+        return tuple(check_address(address) for address in value)
 
 
 class TaskDefinition(BaseModel):
@@ -151,17 +147,12 @@ class TaskDefinition(BaseModel):
     @field_validator("id")
     @classmethod
     def _id(cls, value: str) -> str:
-        if not ID_PATTERN.match(value) or value in {".", ".."}:
-            raise ValueError("use 1 to 200 letters, digits, '-', '_' and '.'")
-        return value
+        return check_identifier(value, "task id", TASK_ID_MAX)
 
     @field_validator("site")
     @classmethod
     def _site(cls, value: str) -> str:
-        if not re.match(r"^[A-Za-z0-9_.-]{1,60}$", value):
-            raise ValueError("a site (Celery queue name) is made of letters, digits, '-', "
-                             "'_' and '.'")
-        return value
+        return check_identifier(value, "site (Celery queue name)", SITE_MAX)
 
     @field_validator("schedule")
     @classmethod
@@ -199,7 +190,7 @@ class TaskDefinition(BaseModel):
         try:
             options = task_type.options.model_validate(self.options)
         except ValidationError as exc:
-            raise ValueError(_problems(exc, "options")) from None
+            raise ValueError(problems(exc, "options")) from None
         if task_type.produces_files:
             if self.output is None:
                 raise ValueError(f"output: {self.type} writes files: say where they go "
@@ -235,7 +226,7 @@ class TaskDefinition(BaseModel):
         try:
             return self.task_type.options.model_validate(data)
         except ValidationError as exc:
-            raise InvalidDefinition(f"task {self.id!r}: {_problems(exc, 'options')}") from None
+            raise InvalidDefinition(f"task {self.id!r}: {problems(exc, 'options')}") from None
 
     def summary(self) -> str:
         """One paragraph for the DAG's documentation and `tasks list`."""
@@ -253,24 +244,6 @@ class TaskDefinition(BaseModel):
     def to_json(self) -> dict[str, Any]:
         """The definition as written in a file (no runtime fields)."""
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
-
-
-def _problems(exc: ValidationError, prefix: str = "") -> str:
-    """`field.path: message` for each error of a pydantic validation."""
-    parts = []
-    for err in exc.errors(include_url=False):
-        loc = ".".join(str(p) for p in err["loc"])
-        where = ".".join(p for p in (prefix, loc) if p)
-        message = err["msg"]
-        for noise in ("Value error, ", "Assertion failed, "):
-            message = message.removeprefix(noise)
-        if message.startswith(("options.", "output", "type:")) or not where:
-            parts.append(message)
-        elif not loc and re.match(r"^[a-z_]+: ", message):  # a model check naming its field
-            parts.append(f"{where}.{message}")
-        else:
-            parts.append(f"{where}: {message}")
-    return "; ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -333,7 +306,7 @@ def parse_document(
         try:
             definition = TaskDefinition.model_validate(raw)
         except ValidationError as exc:
-            errors.append(DefinitionError(path, task_id, _problems(exc)))
+            errors.append(DefinitionError(path, task_id, problems(exc)))
             continue
         except ComptoirError as exc:
             errors.append(DefinitionError(path, task_id, str(exc)))
@@ -380,6 +353,27 @@ def load_folder(folder: Path | None = None, files: Iterable[Path] | None = None)
             seen[definition.id] = path
             loaded.definitions.append(definition)
     return loaded
+
+
+def delivering_sites(folder: Path | None = None) -> set[str]:
+    """The sites of the tasks that deliver files, read from the files without validation.
+
+    For the spool retry DAG, built at every parse: reading the `site` and `output` keys
+    costs nothing, validating every definition does. A file that cannot be read counts
+    for nothing (its task's own DAG says why).
+    """
+    sites: set[str] = set()
+    for path in definition_files(folder):
+        try:
+            raws = _raw_tasks(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+        for raw in raws:
+            if isinstance(raw, dict) and raw.get("output") is not None:
+                site = raw.get("site", "central")
+                if is_identifier(site, SITE_MAX):
+                    sites.add(site)
+    return sites
 
 
 def definition_file(task_id: str, folder: Path | None = None) -> Path:

@@ -3,7 +3,8 @@
 A template is checked once, when its definition is validated (`check_template`): an
 unknown tag, a stray brace or a path in the fixed text is refused there. Names are
 rendered when a run starts, in the dossier's time zone (`render`), and each rendered
-name is checked again (`check_name`), since a store's name can bring a `/` with it.
+name is checked again (`check_name`, the exchange layer's rule for a plain file name),
+since a store's name can bring a `/` with it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from comptoir.errors import ComptoirError
+from comptoir.exchange.errors import UnsafeFileName
+from comptoir.exchange.names import check_name as check_plain_name
 
 __all__ = [
     "DATE_TAGS",
@@ -47,7 +50,6 @@ STORE_TAGS: dict[str, str] = {
 """The store tags: a template with one of them gives one file per store."""
 
 _TAG = re.compile(r"\{([^{}]*)\}")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DIGITS = {"y": 4, "y2": 2, "m": 2, "d": 2, "h": 2, "i": 2, "s": 2}
 
 
@@ -97,24 +99,15 @@ def uses_store(template: str) -> bool:
 
 
 def check_name(name: str, template: str | None = None) -> str:
-    """Return `name` if it is a plain file name: no `/`, `\\`, `..`, control character."""
-    where = f"file name {name!r}" + (f" (from {template!r})" if template and template != name
-                                     else "")
-    if not name or not name.strip():
-        raise FileNameError(f"{where}: the name is empty")
-    if "/" in name or "\\" in name:
-        raise FileNameError(f"{where}: a file name cannot contain '/' or '\\' (it would "
-                            "leave the delivery folder)")
-    if ".." in name:
-        raise FileNameError(f"{where}: a file name cannot contain '..'")
-    if _CONTROL.search(name):
-        raise FileNameError(f"{where}: a file name cannot contain control characters")
-    if name.startswith("."):
-        raise FileNameError(f"{where}: a file name cannot start with '.' (hidden files are "
-                            "the temporary names of uploads)")
-    if len(name.encode("utf-8")) > 255:
-        raise FileNameError(f"{where}: the name is longer than 255 bytes")
-    return name
+    """Return `name` if it is a plain file name (`comptoir.exchange.names.check_name`).
+
+    Raises `FileNameError` naming the template it came from.
+    """
+    try:
+        return check_plain_name(name)
+    except UnsafeFileName as exc:
+        origin = f" (from {template!r})" if template and template != name else ""
+        raise FileNameError(f"{exc}{origin}") from None
 
 
 def _date_value(tag: str, moment: datetime) -> str:

@@ -7,8 +7,6 @@ these functions gets its own file, `<tasks folder>/<id>.json`.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from comptoir.automation.definitions import (
     parse_document,
 )
 from comptoir.errors import ComptoirError
+from comptoir.exchange.files import atomic_write, json_bytes
 
 __all__ = ["TaskExists", "duplicate", "export", "import_file", "remove", "write"]
 
@@ -33,15 +32,7 @@ class TaskExists(ComptoirError):
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False, indent=2)
-            handle.write("\n")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    atomic_write(path, json_bytes(data) + b"\n")
 
 
 def write(definition: TaskDefinition, folder: Path | None = None) -> Path:

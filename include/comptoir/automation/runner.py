@@ -1,20 +1,22 @@
-"""Running an automated task: produce, deliver, report. Plain Python, no Airflow.
+"""Running an automated task: fetch, produce, deliver, report. Plain Python, no Airflow.
 
-The three steps are the three Airflow tasks of the default DAG template, each called by a
-thin operator; `run_task()` chains them in one process for tests and scripts.
+The steps are the Airflow tasks of the DAG templates, each called by a thin operator;
+`run_task()` chains them in one process for tests and scripts.
 
-1. `produce()`: the type's core function writes files into a work folder; they are
-   renamed from the file-name template (rendered at the start of the run, in the
-   dossier's time zone) and copied into the task's spool. The work folder is removed.
-2. `deliver()`: every pending file of the spool goes through the transport, oldest
-   first; what fails stays for the next run or the spool retry DAG.
-3. `finish()`: the report goes to the `messages` table, the log, and by e-mail when the
+1. `fetch()` (types on the `inbox` template): fills the task's inbox from its source
+   through a `Connector` (`comptoir.exchange.fetch`).
+2. `produce()`: the type's core function runs (with the task's inbox, for inbox types)
+   and writes files into a work folder; they are renamed from the file-name template
+   (rendered at the start of the run, in the dossier's time zone) and copied into the
+   task's spool, one entry each. The work folder is removed.
+3. `deliver()`: every pending entry of the spool goes through the transport, oldest
+   first; what fails stays for the next run or the spool retry.
+4. `finish()`: the report goes to the `messages` table, the log, and by e-mail when the
    definition asks; a `run_once` task that succeeded has its definition removed.
 """
 
 from __future__ import annotations
 
-import re
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -23,21 +25,24 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from comptoir import paths
-from comptoir.automation import spool
 from comptoir.automation.catalog import RunContext
 from comptoir.automation.definitions import TaskDefinition
 from comptoir.automation.filenames import FileNameError, render
 from comptoir.automation.messages import Report, record
+from comptoir.automation.task_inbox import InboxOptions, task_inbox
 from comptoir.errors import ComptoirError
+from comptoir.exchange import spool
+from comptoir.exchange.names import to_identifier
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from comptoir.automation.mail import Mailer
-    from comptoir.automation.transports import Transport
+    from comptoir.exchange.fetch import Connector
+    from comptoir.exchange.mail import Mailer
+    from comptoir.exchange.transports import Transport
 
-__all__ = ["StepOutcome", "compose_report", "deliver", "dossier_now", "finish", "produce",
-           "run_task"]
+__all__ = ["StepOutcome", "compose_report", "deliver", "dossier_now", "fetch", "finish",
+           "produce", "retry_spools", "run_task"]
 
 Log = Callable[[str], None]
 
@@ -56,6 +61,10 @@ class StepOutcome:
     error: str | None = None
     skipped: str | None = None
     files: list[str] = field(default_factory=list)
+    entries: list[str] = field(default_factory=list)
+    """Spool entries the run step made (the deliver step reports where each went)."""
+    assets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Asset URI → extra, for the assets the run step updated."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -84,8 +93,27 @@ def dossier_now(engine: Engine) -> datetime:
     return datetime.now(ZoneInfo(zone))
 
 
-def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", text)[:120]
+def fetch(
+    definition: TaskDefinition,
+    connector: Connector,
+    *,
+    overrides: dict[str, Any] | None = None,
+    log: Log = _print,
+) -> StepOutcome:
+    """Fill the task's inbox from its source (nothing to do for a local folder)."""
+    from comptoir.exchange.endpoints import LocalInboxSource
+    from comptoir.exchange.fetch import fetch as fetch_source
+
+    options = definition.typed_options(overrides)
+    assert isinstance(options, InboxOptions)
+    inbox = task_inbox(definition.id, options)
+    if isinstance(inbox.source, LocalInboxSource):  # the folder is the inbox itself
+        return StepOutcome("fetch", True, [f"Inbox: {inbox.describe()}"])
+    result = fetch_source(inbox.source, inbox.inbox, connector)
+    lines = result.summary().splitlines()
+    for line in lines:
+        log(line)
+    return StepOutcome("fetch", True, lines, files=[p.name for p in result.paths])
 
 
 def produce(
@@ -96,19 +124,25 @@ def produce(
     engine: Engine | None = None,
     log: Log = _print,
 ) -> StepOutcome:
-    """Run the task's core function and put its files, named, into the spool."""
+    """Run the task's core function and put its files, named, into the spool.
+
+    A core function that reports a partial failure (`TaskOutput.error`) still has its
+    files spooled and its assets returned; the outcome is not ok.
+    """
     from comptoir.backoffice.engine import get_engine
 
     engine = engine or get_engine()
     task_type = definition.task_type
     options = definition.typed_options(overrides)
     moment = dossier_now(engine)
-    work = paths.work_dir() / definition.id / _safe(run_id)
+    work = paths.work_dir() / definition.id / to_identifier(run_id)
     shutil.rmtree(work, ignore_errors=True)
     (work / "named").mkdir(parents=True)
     try:
-        ctx = RunContext(definition.id, run_id, engine, work, moment, definition.filename, log)
-        output = task_type.run_function()(ctx, options)
+        inbox = task_inbox(definition.id, options) if isinstance(options, InboxOptions) else None
+        ctx = RunContext(definition.id, run_id, engine, work, moment, definition.filename, log,
+                         inbox)
+        output = task_type.run(ctx, options)
         lines = list(output.summary)
         named = []
         for produced in output.files:
@@ -124,22 +158,29 @@ def produce(
             named.append(target)
             rows = f" ({produced.lines} rows)" if produced.lines is not None else ""
             lines.append(f"Produced {name}{rows}")
-        spool.enqueue(definition.id, named)
+        entries = spool.enqueue(definition.id, named)
         for line in lines:
             log(line)
-        return StepOutcome("run", True, lines, files=[p.name for p in named])
+        return StepOutcome(task_type.step, output.error is None, lines, error=output.error,
+                           files=[p.name for p in named], entries=[e.id for e in entries],
+                           assets=output.assets)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def deliver(definition: TaskDefinition, transport: Transport, *, log: Log = _print) -> StepOutcome:
-    """Send every pending file of the task's spool; failures stay in the spool."""
-    result = spool.deliver_pending(definition.id, transport)
+def deliver(definition: TaskDefinition, transport: Transport, *, own: Sequence[str] = (),
+            log: Log = _print) -> StepOutcome:
+    """Send every pending file of the task's spool; failures stay in the spool.
+
+    `own`: the spool entries of this run, to say where each went even when another run
+    (the spool retry, a run of the same task) delivered it.
+    """
+    result = spool.deliver_pending(definition.id, transport, own)
     lines = result.summary().splitlines()
     for line in lines:
         log(line)
     if result.delivered and definition.output is not None:
-        hook = definition.task_type.after_delivery_function()
+        hook = definition.task_type.after_delivery
         if hook is not None:
             hook(definition.output.delivery, definition.filename, definition.typed_options(),
                  log)
@@ -152,9 +193,13 @@ def deliver(definition: TaskDefinition, transport: Transport, *, log: Log = _pri
 
 def compose_report(
     definition: TaskDefinition, run_id: str, outcomes: Sequence[StepOutcome | None],
-    expected: Sequence[str] = ("run", "deliver"),
+    expected: Sequence[str] | None = None,
 ) -> Report:
-    """The report of a run from the outcome of each step (None: the step left no outcome)."""
+    """The report of a run from the outcome of each step (None: the step left no outcome).
+
+    `expected`: the steps of the run, in order (default: those of the task's type).
+    """
+    expected = definition.task_type.steps if expected is None else expected
     by_step = {o.step: o for o in outcomes if o is not None}
     head = [f"Task: {definition.id} ({definition.task_type.title})",
             f"Run: {run_id}"]
@@ -190,7 +235,7 @@ def finish(
     log: Log = _print,
 ) -> None:
     """Log, mail and record the report as the definition asks; end a run_once task."""
-    from comptoir.automation.mail import build_message
+    from comptoir.exchange.mail import build_message
     from comptoir.backoffice.engine import get_engine
 
     body = report.body
@@ -226,66 +271,82 @@ def run_task(
     run_id: str,
     transport: Transport | None,
     *,
+    connector: Connector | None = None,
     overrides: dict[str, Any] | None = None,
     engine: Engine | None = None,
     mailer: Mailer | None = None,
     log: Log = _print,
 ) -> Report:
-    """Produce, deliver and report in this process (tests, scripts)."""
+    """Fetch, produce, deliver and report in this process (tests, scripts).
+
+    `connector` opens the servers of an inbox source (not needed for a local folder).
+    """
+    task_type = definition.task_type
     outcomes: list[StepOutcome | None] = []
-    try:
-        outcomes.append(produce(definition, run_id, overrides=overrides, engine=engine,
-                                log=log))
-    except Exception as exc:  # the report says why
-        outcomes.append(StepOutcome.failed("run", exc))
-    expected = ["run"]
-    if definition.task_type.produces_files:
-        expected.append("deliver")
-        if outcomes[0] is not None and outcomes[0].ok:
-            assert transport is not None
-            try:
-                outcomes.append(deliver(definition, transport, log=log))
-            except Exception as exc:
-                outcomes.append(StepOutcome.failed("deliver", exc))
-    report = compose_report(definition, run_id, outcomes, expected)
+
+    def step(name: str, action: Callable[[], StepOutcome]) -> bool:
+        try:
+            outcomes.append(action())
+        except Exception as exc:  # the report says why
+            outcomes.append(StepOutcome.failed(name, exc))
+            return False
+        return True
+
+    proceed = True
+    if task_type.template == "inbox":
+        proceed = step("fetch", lambda: fetch(definition, connector,  # type: ignore[arg-type]
+                                              overrides=overrides, log=log))
+    if proceed:
+        proceed = step(task_type.step, lambda: produce(definition, run_id, overrides=overrides,
+                                                       engine=engine, log=log))
+    if proceed and task_type.produces_files:
+        assert transport is not None
+        own = outcomes[-1].entries if outcomes[-1] is not None else []
+        step("deliver", lambda: deliver(definition, transport, own=own, log=log))
+    report = compose_report(definition, run_id, outcomes)
     finish(definition, report, engine=engine, mailer=mailer, log=log)
     return report
 
 
 def retry_spools(
-    site: str,
     transport_for: Callable[[Any], Transport],
     *,
+    site: str | None = None,
+    task_id: str | None = None,
     engine: Engine | None = None,
     log: Log = _print,
 ) -> list[StepOutcome]:
-    """Deliver the pending files of every task of `site` (the spool retry DAG).
+    """Deliver the pending files of every task (of `site`, or only `task_id`).
 
-    A retry that delivers files records an info report; one that fails only logs, the
-    task's own run has reported the cause already.
+    The spool retry DAG (one task per site) and `comptoir spool retry`. A retry that
+    delivers files records an info report; one that fails only logs, the task's own run
+    has reported the cause already.
     """
     from comptoir.automation.definitions import load_folder
     from comptoir.backoffice.engine import get_engine
 
     by_id = {d.id: d for d in load_folder().definitions}
     outcomes: list[StepOutcome] = []
-    for task_id, files in spool.all_spools().items():
-        definition = by_id.get(task_id)
+    for spooled_id, entries in spool.all_spools().items():
+        if task_id is not None and spooled_id != task_id:
+            continue
+        definition = by_id.get(spooled_id)
         if definition is None or definition.output is None:
-            log(f"spool UPDATE-{task_id}: {len(files)} file(s) wait, but no valid task "
+            log(f"spool UPDATE-{spooled_id}: {len(entries)} file(s) wait, but no valid task "
                 "definition has this id; they stay until it is defined again")
             continue
-        if definition.site != site:
+        if site is not None and definition.site != site:
             continue
         try:
             outcome = deliver(definition, transport_for(definition.output.delivery), log=log)
         except Exception as exc:
             outcome = StepOutcome.failed("deliver", exc)
-            log(f"{task_id}: {outcome.error}")
+            log(f"{spooled_id}: {outcome.error}")
+        outcome.lines.insert(0, f"Task: {spooled_id}")
         outcomes.append(outcome)
         if outcome.files and definition.report.on_success:
             with (engine or get_engine()).begin() as conn:
-                record(conn, Report(task_id, "spool-retry", "info",
-                                    f"{task_id}: pending files delivered by the spool retry",
-                                    "\n".join(outcome.lines)))
+                record(conn, Report(spooled_id, "spool-retry", "info",
+                                    f"{spooled_id}: pending files delivered by the spool retry",
+                                    "\n".join(outcome.lines[1:])))
     return outcomes

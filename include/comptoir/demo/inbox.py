@@ -13,7 +13,7 @@ import os
 import time
 from pathlib import Path
 
-from comptoir.automation.inbox import Inbox
+from comptoir.exchange.inbox import Inbox
 
 __all__ = ["DEMO_IMPORTS_TASK", "FILES", "stage", "stage_for_task"]
 

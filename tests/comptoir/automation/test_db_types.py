@@ -6,8 +6,8 @@ from pathlib import Path
 from sqlalchemy import text
 
 from comptoir.automation.catalog import RunContext
-from comptoir.automation.delivery import LocalDelivery
 from comptoir.automation.types import db_backup, db_maintenance
+from comptoir.exchange.endpoints import LocalDelivery
 
 
 def context(engine, tmp_path: Path, lines: list[str]) -> RunContext:

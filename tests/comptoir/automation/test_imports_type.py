@@ -13,7 +13,6 @@ from sqlalchemy import Engine
 
 from comptoir.automation import catalog, runner
 from comptoir.automation.definitions import TaskDefinition
-from comptoir.automation.inbox import Inbox
 from comptoir.automation.messages import list_messages
 from comptoir.automation.types.imports import (
     NAMING_RULE,
@@ -21,6 +20,7 @@ from comptoir.automation.types.imports import (
     asset_uri,
     import_inbox,
 )
+from comptoir.exchange.inbox import Inbox
 from comptoir.imports.naming import ENTITY_ORDER
 from tests.comptoir.imports.conftest import count, rows
 
@@ -206,7 +206,8 @@ def test_run_through_the_runner_reports_what_it_imported_and_failed(
     drop(inbox, notes__csv="x")
     failed = runner.run_task(definition, "manual-2", None, engine=engine, log=lambda _: None)
     assert failed.level == "error"
-    assert failed.title.startswith("imports-test: failed — run: 1 file could not be imported: "
+    assert failed.title.startswith("imports-test: failed — import_files: 1 file could not be "
+                                   "imported: "
                                    "notes.csv: the file name says no entity")
     with engine.connect() as conn:
         assert [m.run_id for m in list_messages(conn, task_id="imports-test")] == [

@@ -3,12 +3,13 @@ from pathlib import Path
 
 import pytest
 
-from comptoir.automation import spool
 from comptoir.automation.definitions import UnknownTask, find
-from comptoir.automation.mail import FileMailer
 from comptoir.automation.messages import list_messages
 from comptoir.automation.runner import compose_report, retry_spools, run_task
-from comptoir.automation.transports import ConnectionFailed, LocalTransport
+from comptoir.exchange import spool
+from comptoir.exchange.errors import ConnectionFailed
+from comptoir.exchange.mail import FileMailer
+from comptoir.exchange.transports import LocalTransport
 
 
 class DownServer:
@@ -84,8 +85,8 @@ def test_the_spool_retry_delivers_pending_files_of_its_site(seeded, comptoir_hom
     definition = find("stock-per-store")
     run_task(definition, "run-1", DownServer(), engine=seeded, log=lambda _: None)
     assert len(spool.pending("stock-per-store")) == 2
-    assert retry_spools("central", lambda d: LocalTransport(out), engine=seeded) == []
-    (outcome,) = retry_spools("mag-01", lambda d: LocalTransport(out), engine=seeded,
+    assert retry_spools(lambda d: LocalTransport(out), site="central", engine=seeded) == []
+    (outcome,) = retry_spools(lambda d: LocalTransport(out), site="mag-01", engine=seeded,
                               log=lambda _: None)
     assert outcome.ok and len(outcome.files) == 2
     assert spool.pending("stock-per-store") == []

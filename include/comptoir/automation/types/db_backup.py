@@ -174,8 +174,8 @@ TASK_TYPE = TaskType(
         "delivery keeps the last N backups."
     ),
     options=Options,
-    run="comptoir.automation.types.db_backup:run",
+    run=run,
     default_filename="comptoir-{y}{m}{d}-{h}{i}{s}.backup",
     check=check,
-    after_delivery="comptoir.automation.types.db_backup:prune",
+    after_delivery=prune,
 )

@@ -119,6 +119,6 @@ TASK_TYPE = TaskType(
         "the total time."
     ),
     options=Options,
-    run="comptoir.automation.types.db_maintenance:run",
+    run=run,
     produces_files=False,
 )

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from comptoir.automation.catalog import Category, ProducedFile, TaskOutput, TaskType
+from comptoir.automation.fields import Separator, separator_field
 from comptoir.automation.filenames import Store, uses_store
-from comptoir.automation.types._fields import Separator, separator_field
 from comptoir.errors import ComptoirError
 
 if TYPE_CHECKING:
@@ -334,7 +334,7 @@ TASK_TYPE = TaskType(
         "With {mag:code} or {mag:name} in the file name, one file per store."
     ),
     options=Options,
-    run="comptoir.automation.types.export_data:run",
+    run=run,
     default_filename="export-{y}{m}{d}-{h}{i}.csv",
     check=check,
 )

@@ -1,7 +1,8 @@
 """`imports` ("Importations"): the files waiting in an inbox, imported in dependency order.
 
 The inbox is a local folder (default: `<inbox dir>/<task id>`), or an SFTP/FTP folder or
-IMAP attachments fetched into one by the DAG's `fetch` step. Each file says its entity by
+mail attachments (IMAP, POP3, a folder of `.eml` files) fetched into one by the `fetch`
+step of the `inbox` DAG template. Each file says its entity by
 its name (`comptoir.imports.naming`: `customers.csv`, `articles_2026-11.csv`,
 `sales_documents.xml`; CSV sales documents come as `sales_documents[_X].csv` with their
 lines in `sales_documents_lines[_X].csv`). Files are imported in `ENTITY_ORDER`, each
@@ -15,9 +16,9 @@ then filed with the import's report:
   documents file came without its lines file (or lines without their headers).
 
 A dry run controls everything, writes nothing and leaves the files waiting. Files of
-entities outside the `entities` filter stay waiting too. No Airflow here: the DAG
-template (`comptoir_airflow.imports_template`) fetches, calls `import_task_inbox` and
-turns the result into the task report and one asset event per entity written.
+entities outside the `entities` filter stay waiting too. No Airflow here: the `inbox`
+template fetches, runs `run` as its `import_files` step, and turns the output into the
+task report and one asset event per entity written (alias `comptoir-imports`).
 """
 
 from __future__ import annotations
@@ -26,14 +27,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import Field
 
 from comptoir.automation.catalog import Category, TaskOutput, TaskType
-from comptoir.automation.inbox import Inbox, InboxSource, LocalInboxSource, _flock, inbox_for
-from comptoir.automation.types._fields import Separator, separator_field
-from comptoir.errors import ComptoirError
+from comptoir.automation.fields import Separator, separator_field
+from comptoir.automation.task_inbox import InboxOptions, TaskInbox, task_inbox
+from comptoir.exchange.inbox import Inbox
 from comptoir.imports.naming import (
     ENTITY_ORDER,
     LINES_PREFIX,
@@ -44,18 +45,17 @@ from comptoir.imports.naming import (
 
 if TYPE_CHECKING:
     from comptoir.automation.catalog import RunContext
-    from comptoir.automation.inbox import FtpInboxSource, ImapInboxSource, SftpInboxSource
 
-    Source = LocalInboxSource | SftpInboxSource | FtpInboxSource | ImapInboxSource
-
-__all__ = ["ASSET_URI", "FileResult", "ImportFilesFailed", "InboxRun", "Options", "TASK_TYPE",
-           "asset_uri", "import_inbox", "import_task_inbox", "task_inbox"]
+__all__ = ["ASSET_ALIAS", "ASSET_URI", "FileResult", "InboxRun",
+           "Options", "TASK_TYPE", "asset_uri", "import_inbox", "import_task_inbox"]
 
 _logger = logging.getLogger(__name__)
 Log = Callable[[str], None]
 
 #: The asset of an imported entity: `comptoir://dossier/<entity>`.
 ASSET_URI = "comptoir://dossier/{entity}"
+#: The alias the import step emits its asset events through.
+ASSET_ALIAS = "comptoir-imports"
 
 ENTITY_TITLES: dict[str, str] = {
     "regimes": "Régimes fiscaux", "vat": "Codes TVA", "revision_indexes": "Indices de révision",
@@ -79,30 +79,9 @@ def asset_uri(entity: str) -> str:
     return ASSET_URI.format(entity=entity)
 
 
-class ImportFilesFailed(ComptoirError):
-    """Some files of the inbox could not be imported (they are in failed/)."""
+class Options(InboxOptions):
+    """Options of `imports`: the inbox (`source`), then what and how to import."""
 
-
-class Options(BaseModel):
-    """Options of `imports`."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    source: Annotated[InboxSource | None, WithJsonSchema({"type": ["object", "null"]})] = Field(
-        default=None,
-        title="Inbox",
-        description=(
-            "Where the files come from. Empty: the local folder var/inbox/<task id>, whose "
-            "incoming/ folder receives the files. Otherwise one of "
-            '{"kind": "local", "path": "FOLDER"}, '
-            '{"kind": "sftp", "conn_id": "CONNECTION", "directory": "/out"}, '
-            '{"kind": "ftp", "conn_id": "CONNECTION", "directory": "/out"}, '
-            '{"kind": "imap", "conn_id": "CONNECTION", "mailbox": "INBOX"}, '
-            'each with an optional "pattern" ("*.csv"). Credentials stay in the Airflow '
-            "connection."
-        ),
-        json_schema_extra={"section": "Inbox"},
-    )
     entities: list[EntityName] = Field(
         default_factory=list,
         title="Entities",
@@ -146,16 +125,6 @@ class Options(BaseModel):
         json_schema_extra={"section": "Import"},
     )
     separator: Separator = separator_field("Field separator of the CSV files.")
-
-    def inbox_source(self, task_id: str) -> Source:
-        """The source: the one given, else the local folder named after the task."""
-        return self.source or LocalInboxSource(kind="local", path=task_id)
-
-
-def task_inbox(task_id: str, options: Options) -> tuple[Source, Inbox]:
-    """The task's source and the local inbox its files wait in."""
-    source = options.inbox_source(task_id)
-    return source, inbox_for(source, task_id)
 
 
 # --------------------------------------------------------------------------- results
@@ -339,7 +308,7 @@ def import_inbox(
     with get_engine(url).connect():
         pass  # the dossier is down: raise now, every file stays waiting for the next run
     run = InboxRun(describe or str(inbox.root), options.dry_run)
-    with _flock(inbox.root / ".import.lock"):
+    with inbox.processing():
         everything = inbox.waiting(pattern)
         ready = inbox.waiting(pattern, min_age=min_age) if min_age else everything
         young = {p.name.lower() for p in everything} - {p.name.lower() for p in ready}
@@ -408,23 +377,26 @@ def _file(inbox: Inbox, job: _Job, document: dict[str, Any], html: Path | None) 
 
 def import_task_inbox(
     task_id: str, options: Options, *, url: str | None = None, data_docs: bool = True,
-    log: Log = print,
+    log: Log = print, inbox: TaskInbox | None = None,
 ) -> InboxRun:
     """Import what waits in task `task_id`'s inbox (for remote sources: what was fetched)."""
-    source, inbox = task_inbox(task_id, options)
-    min_age = source.min_age_seconds if isinstance(source, LocalInboxSource) else 0.0
-    return import_inbox(inbox, options, pattern=source.pattern, min_age=min_age,
-                        describe=source.describe(), url=url, data_docs=data_docs, log=log)
+    inbox = inbox or task_inbox(task_id, options)
+    return import_inbox(inbox.inbox, options, pattern=inbox.source.pattern,
+                        min_age=inbox.min_age, describe=inbox.describe(), url=url,
+                        data_docs=data_docs, log=log)
 
 
 def run(ctx: RunContext, options: Options) -> TaskOutput:
-    """The catalog's core function: import the task's inbox (no fetch: that needs Airflow)."""
+    """The core function: import the files waiting in the task's inbox, in order.
+
+    Files that could not be imported are in failed/: the output's `error` says which,
+    and the report fails the run, while the entities written still update their assets.
+    """
     url = ctx.engine.url.render_as_string(hide_password=False)
-    result = import_task_inbox(ctx.task_id, options, url=url, log=ctx.log)
-    error = result.error()
-    if error:
-        raise ImportFilesFailed(error)
-    return TaskOutput(summary=result.lines())
+    result = import_task_inbox(ctx.task_id, options, url=url, log=ctx.log, inbox=ctx.inbox)
+    assets = {asset_uri(entity): {"task_id": ctx.task_id, **extra}
+              for entity, extra in result.imported().items()}
+    return TaskOutput(summary=result.lines(), assets=assets, error=result.error())
 
 
 TASK_TYPE = TaskType(
@@ -433,14 +405,16 @@ TASK_TYPE = TaskType(
     category=Category.IMPORT_EXPORT,
     description=(
         "Imports the files waiting in an inbox (a local folder, an SFTP or FTP folder, or "
-        "the attachments of an IMAP mailbox) in dependency order: regimes, VAT, revision "
+        "the attachments of an IMAP or POP3 mailbox) in dependency order: regimes, VAT, revision "
         "indexes, depots, suppliers, customers, customer addresses, articles, stocks, "
         "BOMs, sales documents. The file name says the entity (customers.csv, "
         "articles_2026-11.csv, ...). Every record is controlled; each file goes to done/ "
         "or failed/ with its report, and each entity written updates its asset."
     ),
     options=Options,
-    run="comptoir.automation.types.imports:run",
+    run=run,
     produces_files=False,
-    template="comptoir_airflow.imports_template:build",
+    template="inbox",
+    step="import_files",
+    asset_alias=ASSET_ALIAS,
 )

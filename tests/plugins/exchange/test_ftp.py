@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from comptoir.automation import spool
-from comptoir.automation.transports import (
+from comptoir.exchange import spool
+from comptoir.exchange.errors import (
     CertificateRejected,
     ConnectionFailed,
     ConnectionLost,
@@ -19,9 +19,11 @@ from comptoir.automation.transports import (
     LoginRefused,
     RemoteFolderMissing,
     RemoteFolderNotWritable,
+    TlsUnavailable,
 )
-from comptoir_airflow import transports
-from comptoir_airflow.transports import FtpTransport, transport_for
+from comptoir_airflow.exchange import ftp
+from comptoir_airflow.exchange.factory import transport_for
+from comptoir_airflow.exchange.ftp import FtpTransport
 from tests.servers import silent_server
 from tests.servers.ftp import READER, READER_PASSWORD, FtpServer
 
@@ -81,6 +83,15 @@ def test_folder_not_writable(ftp_server: FtpServer, set_connection, export: Path
     assert listing(ftp_server.root) == []
 
 
+def test_check_proves_the_login_can_write(ftp_server: FtpServer, set_connection) -> None:
+    set_connection("ftp_reader", ftp_server.connection(login=READER, password=READER_PASSWORD))
+    with pytest.raises(RemoteFolderNotWritable, match="not writable"):
+        FtpTransport("ftp_reader", "/").check()
+    set_connection("ftp_partner", ftp_server.connection())
+    FtpTransport("ftp_partner", "/").check()
+    assert listing(ftp_server.root) == [], "the probe file is removed"
+
+
 def test_connection_not_defined(export: Path) -> None:
     with pytest.raises(ConnectionNotDefined, match="'ftp_nobody'.*not defined"):
         FtpTransport("ftp_nobody", "/").send(export, export.name)
@@ -114,6 +125,13 @@ def test_ftps_untrusted_certificate(
     set_connection("ftps_partner", ftps_server.connection())
     with pytest.raises(CertificateRejected, match="certificate is not trusted"):
         FtpTransport("ftps_partner", "/").check()
+
+
+def test_ftps_to_a_server_without_tls_says_so(ftp_server: FtpServer, set_connection) -> None:
+    set_connection("ftps_partner", ftp_server.connection(secure=True))
+    with pytest.raises(TlsUnavailable, match="does not offer TLS") as caught:
+        FtpTransport("ftps_partner", "/").check()
+    assert "password" not in str(caught.value)
 
 
 def test_plain_ftp_to_a_server_requiring_tls_is_refused(
@@ -191,7 +209,7 @@ fields["extra"] = json.dumps(fields["extra"])
 with create_session() as session:
     session.add(Connection(conn_id="ftp_in_db", **fields))
 
-from comptoir_airflow.transports import FtpTransport
+from comptoir_airflow.exchange.ftp import FtpTransport
 
 FtpTransport("ftp_in_db", "/").check()
 print("checked")
@@ -207,7 +225,7 @@ def test_a_connection_of_the_metadata_database_is_found_from_the_command_line(
            if not k.startswith("AIRFLOW_CONN_") and k != "_AIRFLOW_PROCESS_CONTEXT"}
     env["AIRFLOW_HOME"] = str(tmp_path / "airflow")
     env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{tmp_path / 'airflow.db'}"
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     env["PYTHONPATH"] = os.pathsep.join([str(root / "plugins"), str(root / "include")])
     bin_dir = Path(sys.executable).parent
     subprocess.run([str(bin_dir / "airflow"), "db", "migrate"], env=env, check=True,
@@ -223,7 +241,7 @@ def test_a_connection_of_the_metadata_database_is_found_from_the_command_line(
 def test_a_server_that_never_answers_times_out(
     set_connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(transports, "CONNECT_TIMEOUT", 0.5)
+    monkeypatch.setattr(ftp, "CONNECT_TIMEOUT", 0.5)
     with silent_server() as port:
         set_connection("ftp_partner", {"conn_type": "ftp", "host": "127.0.0.1", "port": port,
                                        "login": "x", "password": "y"})

@@ -1,6 +1,7 @@
 """Fetching inbox sources into a local inbox against real servers on loopback: OpenSSH's
-sshd (SFTP), pyftpdlib (FTP) and Dovecot (IMAP). Files are fetched once, byte for byte,
-removed from the server only after they are safe in the inbox, and never fetched twice."""
+sshd (SFTP), pyftpdlib (FTP) and Dovecot (IMAP; POP3 is in test_pop3.py). Files are
+fetched once, byte for byte, removed from the server only after they are safe in the
+inbox, and never fetched twice; a name the fetch cannot use is reported, escaped."""
 
 from __future__ import annotations
 
@@ -11,25 +12,20 @@ from pathlib import Path
 
 import pytest
 
-from comptoir.automation.inbox import (
-    ImapInboxSource,
-    Inbox,
-    InboxError,
-    inbox_for,
-    inbox_source_from_dict,
-)
-from comptoir.automation.transports import (
+from comptoir.exchange.endpoints import ImapInboxSource
+from comptoir.exchange.endpoints import parse_source as inbox_source_from_dict
+from comptoir.exchange.errors import (
     ConnectionFailed,
+    InboxError,
     LoginRefused,
     RemoteFolderMissing,
 )
-from comptoir_airflow._inbox_imap import (
-    ImapMailbox,
-    encode_mailbox_name,
-    imap_source_id,
-    save_attachments,
-)
-from comptoir_airflow.inbox_sources import PROCESSED, fetch
+from comptoir.exchange.fetch import save_attachments
+from comptoir.exchange.inbox import Inbox, inbox_for
+from comptoir.exchange.ledger import FetchLedger, ledger_key
+from comptoir.exchange.transports import PROCESSED
+from comptoir_airflow.exchange.factory import fetch
+from comptoir_airflow.exchange.imap import ImapMailbox, encode_mailbox_name
 from tests.servers import free_port
 from tests.servers.ftp import READER, READER_PASSWORD, FtpServer
 from tests.servers.imap import ImapAccount
@@ -199,6 +195,32 @@ def test_sftp_missing_folder(sshd: SshServer, sftp_out: Path, inbox: Inbox) -> N
         fetch(sftp_source(sftp_out / "nope"), inbox)
 
 
+def test_sftp_a_name_that_is_not_utf8_stops_nothing(sftp_out: Path, inbox: Inbox) -> None:
+    with open(os.path.join(os.fsencode(sftp_out), b"caf\xe9.csv"), "wb") as odd:
+        odd.write(b"latin-1 name")
+    result = fetch(sftp_source(sftp_out), inbox)
+
+    assert waiting(inbox) == ["articles.CSV", "clients.csv"]
+    assert b"caf\xe9.csv" in os.listdir(os.fsencode(sftp_out)), "left for a person to rename"
+    summary = result.summary()
+    assert "Left on the server: caf\\xe9.csv: the name is not valid UTF-8" in summary
+    summary.encode("utf-8")  # printable as it is: no lone surrogate
+
+
+def test_sftp_control_characters_in_names_are_escaped_wherever_shown(
+    sftp_out: Path, inbox: Inbox
+) -> None:
+    (sftp_out / "esc\x1b[2Jclear.csv").write_bytes(b"E")
+    (sftp_out / "forged\nLine.csv").write_bytes(b"F")
+    result = fetch(sftp_source(sftp_out), inbox)
+
+    assert (inbox.incoming / "esc_[2Jclear.csv").read_bytes() == b"E"
+    assert (inbox.incoming / "forged_Line.csv").read_bytes() == b"F"
+    summary = result.summary()
+    assert "\x1b" not in summary and "esc\\x1b[2Jclear.csv" in summary
+    assert "forged\\x0aLine.csv" in summary and len(summary.splitlines()) == 1
+
+
 # ---------------------------------------------------------------------------------- FTP
 
 
@@ -249,6 +271,22 @@ def test_ftp_read_only_login_fetches_once(
     third = fetch(FTP_SOURCE, inbox)
     assert [f.path.name for f in third.fetched] == ["clients-2.csv"]
     assert len(ledger_entries(inbox)) == 2  # the older version of clients.csv is forgotten
+
+
+def test_ftp_names_with_a_line_break_or_not_utf8_are_reported(
+    ftp_out: Path, inbox: Inbox
+) -> None:
+    (ftp_out / "a\nb.csv").write_bytes(b"L")
+    with open(os.path.join(os.fsencode(ftp_out), b"caf\xe9.csv"), "wb") as odd:
+        odd.write(b"latin-1 name")
+    result = fetch(FTP_SOURCE, inbox)
+
+    assert waiting(inbox) == ["articles.csv", "clients.csv"]
+    summary = result.summary()
+    assert "Left on the server: a\\x0ab.csv: the name holds a line break" in summary
+    # pyftpdlib lists a name that is not UTF-8 with '?' for the bad byte: it cannot be read
+    assert "Left on the server: caf?.csv: cannot be read" in summary
+    assert {"a\nb.csv", "caf\udce9.csv"} <= set(os.listdir(ftp_out))
 
 
 def test_ftp_server_down_and_wrong_password(
@@ -335,10 +373,10 @@ def test_imap_refetch_after_a_crash_fetches_nothing_twice(
     # The attachments of the first message are saved, then the process dies: the message
     # is neither marked as read nor moved.
     imap = ImapMailbox("imap_orders")
-    with imap.session(), inbox.fetching(imap_source_id(source)) as fetch_ledger:
-        first = imap.message(imap.unseen()[0])
+    with imap.session(), FetchLedger.open(inbox, ledger_key(*source.identity())) as ledger:
+        first = imap.read(imap.pending()[0])
         assert first is not None and first.message_id == "<m1@comptoir.test>"
-        saved = save_attachments(source, fetch_ledger, first, imap.uid_validity)
+        saved = save_attachments(source, ledger, first, first.message_id)
     assert [f.path.name for f in saved.fetched] == ["commandes-mag01.csv", "lignes-mag01.csv"]
     inbox.done(inbox.incoming / "commandes-mag01.csv", {"accepted": 3})  # imported meanwhile
     assert mailbox.messages("INBOX")["<m1@comptoir.test>"] == set()
@@ -388,6 +426,26 @@ def test_imap_server_down_and_wrong_password_change_nothing(
 def test_imap_missing_mailbox(mailbox: ImapAccount, inbox: Inbox) -> None:
     with pytest.raises(RemoteFolderMissing, match="mailbox Commandes/Reçues"):
         fetch(IMAP_SOURCE | {"mailbox": "Commandes/Reçues"}, inbox)
+
+
+def test_imap_attachment_names_not_utf8_or_with_escapes_are_reported_escaped(
+    imap_account: ImapAccount, set_connection, inbox: Inbox
+) -> None:
+    set_connection("imap_orders", imap_account.connection())
+    message = order("x@comptoir.test", "Noms", "<m4@comptoir.test>",
+                    ("good.csv", b"G"), ("PLACEHOLDER.csv", b"B"), ("esc\x1b[31m.csv", b"E"))
+    raw = message.as_bytes().replace(b'filename="PLACEHOLDER.csv"', b'filename="caf\xe9.csv"')
+    client = imap_account.client()
+    try:
+        assert client.append("INBOX", "", None, raw)[0] == "OK"
+    finally:
+        client.logout()
+    result = fetch(IMAP_SOURCE, inbox)
+
+    assert waiting(inbox) == ["esc_[31m.csv", "good.csv"]
+    summary = result.summary()
+    assert "not valid UTF-8" in summary
+    assert "\x1b" not in summary and "esc\\x1b[31m.csv" in summary
 
 
 def test_imap_an_unsafe_attachment_name_is_made_safe(

@@ -1,4 +1,4 @@
-"""SSH private keys for SFTP deliveries: the `privkey://` password form, and loading a key
+"""SSH private keys for SFTP: the `privkey://` password form, and loading a key
 with an error that names the cause (missing passphrase, wrong passphrase, unsupported type).
 """
 
@@ -15,7 +15,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from comptoir.automation.transports import (
+from comptoir.exchange.errors import (
     KeyTypeUnsupported,
     PrivateKeyPassphraseMissing,
     PrivateKeyUnreadable,

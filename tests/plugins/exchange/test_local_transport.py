@@ -7,14 +7,10 @@ from pathlib import Path
 import pytest
 
 from comptoir import paths
-from comptoir.automation import spool
-from comptoir.automation.transports import (
-    LocalTransport,
-    RemoteFolderMissing,
-    RemoteFolderNotWritable,
-    Transport,
-)
-from comptoir_airflow.transports import transport_for
+from comptoir.exchange import spool
+from comptoir.exchange.errors import LocalFolderMissing, LocalFolderNotWritable
+from comptoir.exchange.transports import LocalTransport, Transport
+from comptoir_airflow.exchange.factory import transport_for
 
 
 def test_relative_path_lands_in_the_outbox_created_on_demand(
@@ -52,9 +48,9 @@ def test_check_creates_the_folder_and_leaves_it_empty(tmp_path: Path) -> None:
 def test_a_file_in_the_way_is_not_a_folder(tmp_path: Path) -> None:
     blocker = tmp_path / "blocker"
     blocker.write_text("")
-    with pytest.raises(RemoteFolderMissing, match="not a folder"):
+    with pytest.raises(LocalFolderMissing, match="not a folder"):
         LocalTransport(blocker).check()
-    with pytest.raises(RemoteFolderMissing, match="cannot be created"):
+    with pytest.raises(LocalFolderMissing, match="cannot be created"):
         LocalTransport(blocker / "below").check()
 
 
@@ -65,6 +61,7 @@ def test_a_file_that_cannot_be_written_is_reported_and_cleaned(tmp_path: Path) -
     (folder / "daily.csv").mkdir(parents=True)
     source = tmp_path / "daily.csv"
     source.write_text("today")
-    with pytest.raises(RemoteFolderNotWritable, match="not writable"):
+    with pytest.raises(LocalFolderNotWritable, match="not writable") as caught:
         LocalTransport(folder).send(source, "daily.csv")
+    assert "remote" not in str(caught.value), "a local folder is not 'the remote folder'"
     assert [p.name for p in folder.iterdir()] == ["daily.csv"], "the .part file is removed"

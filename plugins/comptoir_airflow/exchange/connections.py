@@ -20,7 +20,9 @@ from typing import Any
 from airflow.sdk import BaseHook
 from airflow.sdk.exceptions import AirflowNotFoundException
 
-from comptoir.automation.transports import ConnectionNotDefined
+from comptoir.exchange.errors import ConnectionNotDefined
+
+__all__ = ["connection_scope"]
 
 _CONTEXT_ENV = "_AIRFLOW_PROCESS_CONTEXT"
 

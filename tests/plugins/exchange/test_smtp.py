@@ -7,17 +7,17 @@ from pathlib import Path
 import pytest
 
 from comptoir import paths
-from comptoir.automation import spool
-from comptoir.automation.mail import CHECK_SUBJECT, EmailTransport, FileMailer, build_message
-from comptoir.automation.transports import (
+from comptoir.exchange import spool
+from comptoir.exchange.errors import (
     ConnectionFailed,
     ConnectionNotDefined,
     LoginRefused,
     RecipientRefused,
     SenderMissing,
 )
-from comptoir_airflow.mailer import SmtpMailer, mailer_for
-from comptoir_airflow.transports import transport_for
+from comptoir.exchange.mail import CHECK_SUBJECT, EmailTransport, FileMailer, build_message
+from comptoir_airflow.exchange.factory import mailer_for, transport_for
+from comptoir_airflow.exchange.smtp import SmtpMailer
 from tests.servers.smtp import PASSWORD, USER, SmtpServer
 
 pytestmark = pytest.mark.servers

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from comptoir import paths
-from comptoir.automation.mail import (
+from comptoir.exchange.mail import (
     CHECK_SUBJECT,
     FILE_SENDER,
     EmailTransport,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from comptoir.automation import spool
-from comptoir.automation.transports import (
+from comptoir.exchange import spool
+from comptoir.exchange.errors import (
     ConnectionFailed,
     ConnectionLost,
     ConnectionMisconfigured,
@@ -23,8 +23,9 @@ from comptoir.automation.transports import (
     RemoteFolderMissing,
     RemoteFolderNotWritable,
 )
-from comptoir_airflow._sftp_keys import load_private_key_file, parse_privkey_password
-from comptoir_airflow.transports import SftpTransport, transport_for
+from comptoir_airflow.exchange.factory import transport_for
+from comptoir_airflow.exchange.keys import load_private_key_file, parse_privkey_password
+from comptoir_airflow.exchange.sftp import SftpTransport
 from tests.servers import silent_server
 from tests.servers.sshd import TEST_PASSWORD, SshServer, keygen
 
@@ -190,6 +191,15 @@ def test_remote_folder_missing(sshd, set_connection, export) -> None:
     set_connection("sftp_loyalty", sshd.connection(password=TEST_PASSWORD))
     with pytest.raises(RemoteFolderMissing, match="the remote folder does not exist"):
         SftpTransport("sftp_loyalty", str(sshd.root / "missing")).send(export, export.name)
+
+
+def test_check_proves_the_folder_is_writable(sshd, set_connection) -> None:
+    set_connection("sftp_loyalty", sshd.connection(password=TEST_PASSWORD))
+    with pytest.raises(RemoteFolderNotWritable, match="the remote folder is not writable"):
+        SftpTransport("sftp_loyalty", str(sshd.root / "readonly")).check()
+    writable = sshd.user_folder("out")
+    SftpTransport("sftp_loyalty", str(writable)).check()
+    assert listing(writable) == [], "the probe file is removed"
 
 
 def test_remote_folder_not_writable(sshd, set_connection, export) -> None:

@@ -12,22 +12,23 @@ from pathlib import Path
 import pytest
 
 from comptoir import paths
-from comptoir.automation import inbox as inbox_module
-from comptoir.automation.inbox import (
+from comptoir.exchange import inbox as inbox_module
+from comptoir.exchange.endpoints import (
     FtpInboxSource,
     ImapInboxSource,
-    Inbox,
-    InboxError,
-    InvalidInboxSource,
     LocalInboxSource,
     SftpInboxSource,
-    UnsafeFileName,
-    inbox_for,
-    inbox_source_from_dict,
-    is_temporary,
-    ledger_key,
-    safe_name,
 )
+from comptoir.exchange.endpoints import parse_source as inbox_source_from_dict
+from comptoir.exchange.errors import (
+    InboxError,
+    InvalidEndpoint,
+    InvalidIdentifier,
+    UnsafeFileName,
+)
+from comptoir.exchange.inbox import Inbox, inbox_for
+from comptoir.exchange.ledger import FetchLedger, ledger_key
+from comptoir.exchange.names import is_temporary, safe_name
 
 DAY = dt.date(2024, 3, 1)
 
@@ -228,11 +229,11 @@ def test_the_ledger_receives_a_remote_file_once(inbox: Inbox) -> None:
         calls.append(1)
         target.write(b"CODE\nC001\n")
 
-    with inbox.fetching("sftp/conn") as ledger:
+    with FetchLedger.open(inbox, "sftp/conn") as ledger:
         path, new = ledger.receive(key, "clients.csv", download)
         assert new and path == inbox.incoming / "clients.csv"
     # The process died before the server side was done: the next pass must not download again.
-    with inbox.fetching("sftp/conn") as ledger:
+    with FetchLedger.open(inbox, "sftp/conn") as ledger:
         assert ledger.known(key)
         again, new = ledger.receive(key, "clients.csv", download)
         assert (again, new) == (path, False)
@@ -255,12 +256,12 @@ def test_a_crash_during_the_rename_is_finished_by_the_next_fetch(
         real_replace(src, dst)
 
     monkeypatch.setattr(inbox_module.os, "replace", crash)
-    with pytest.raises(SystemExit), inbox.fetching("ftp/conn") as ledger:
+    with pytest.raises(SystemExit), FetchLedger.open(inbox, "ftp/conn") as ledger:
         ledger.receive(key, "clients.csv", b"data", origin={"remote_name": "clients.csv"})
     monkeypatch.setattr(inbox_module.os, "replace", real_replace)
     assert inbox.waiting() == []  # not visible yet, but kept
 
-    with inbox.fetching("ftp/conn") as ledger:
+    with FetchLedger.open(inbox, "ftp/conn") as ledger:
         path, new = ledger.receive(key, "clients.csv", b"must not be written")
     assert new is False
     assert path is not None and path.read_bytes() == b"data"
@@ -271,22 +272,22 @@ def test_a_crash_during_the_rename_is_finished_by_the_next_fetch(
 
 def test_a_file_already_processed_is_not_fetched_again(inbox: Inbox) -> None:
     key = ledger_key("imap", "conn", "INBOX", "<m1@x>", 0, "cmd.csv", "abc")
-    with inbox.fetching("imap/conn") as ledger:
+    with FetchLedger.open(inbox, "imap/conn") as ledger:
         path, _ = ledger.receive(key, "cmd.csv", b"order")
     inbox.done(path, {"ok": True}, day=DAY)
 
-    with inbox.fetching("imap/conn") as ledger:
+    with FetchLedger.open(inbox, "imap/conn") as ledger:
         assert ledger.receive(key, "cmd.csv", b"order") == (None, False)
     assert inbox.waiting() == []
 
 
 def test_prune_drops_only_unseen_keys_of_the_same_source(inbox: Inbox) -> None:
-    with inbox.fetching("a") as ledger:
+    with FetchLedger.open(inbox, "a") as ledger:
         ledger.receive("k1", "one.csv", b"1")
         ledger.receive("k2", "two.csv", b"2")
-    with inbox.fetching("b") as ledger:
+    with FetchLedger.open(inbox, "b") as ledger:
         ledger.receive("k3", "three.csv", b"3")
-    with inbox.fetching("a") as ledger:
+    with FetchLedger.open(inbox, "a") as ledger:
         assert ledger.known("k1")
         ledger.prune()
     entries = json.loads((inbox.root / ".fetched.json").read_text())["entries"]
@@ -296,7 +297,7 @@ def test_prune_drops_only_unseen_keys_of_the_same_source(inbox: Inbox) -> None:
 def test_a_damaged_ledger_stops_the_fetch(inbox: Inbox) -> None:
     inbox.root.mkdir(parents=True)
     (inbox.root / ".fetched.json").write_text("{not json")
-    with pytest.raises(InboxError, match="fetch ledger"), inbox.fetching("a"):
+    with pytest.raises(InboxError, match="fetch ledger"), FetchLedger.open(inbox, "a"):
         pass
 
 
@@ -366,7 +367,7 @@ def test_sources_from_dicts() -> None:
     ],
 )
 def test_invalid_sources_say_why(data: dict, problem: str) -> None:
-    with pytest.raises(InvalidInboxSource, match=problem):
+    with pytest.raises(InvalidEndpoint, match=problem):
         inbox_source_from_dict(data)
 
 
@@ -377,7 +378,7 @@ def test_local_paths_stay_inside_the_inbox_dir(tmp_path: Path) -> None:
     link.symlink_to(tmp_path)
     try:
         source = inbox_source_from_dict({"kind": "local", "path": "escape/x"})
-        with pytest.raises(InvalidInboxSource, match="outside the inbox"):
+        with pytest.raises(InvalidEndpoint, match="outside the inbox"):
             source.folder()
     finally:
         link.unlink()
@@ -390,5 +391,5 @@ def test_inbox_for_a_source() -> None:
     sftp = inbox_source_from_dict({"kind": "sftp", "conn_id": "sftp_erp"})
     assert inbox_for(local, "ignored").root == paths.inbox_dir().resolve() / "articles"
     assert inbox_for(sftp, "import-articles").root == paths.inbox_dir() / "import-articles"
-    with pytest.raises(UnsafeFileName):
+    with pytest.raises(InvalidIdentifier):
         inbox_for(sftp, "../x")

@@ -1,7 +1,6 @@
-"""Sending e-mail through an Airflow SMTP connection: deliveries and task reports alike.
+"""SMTP: sending e-mail through an Airflow SMTP connection, deliveries and reports alike.
 
-`mailer_for()` picks the backend named by `COMPTOIR_MAIL_BACKEND`: the `.eml` folder of
-the embedded setup (`file`, default) or `SmtpMailer` (`smtp`).
+(`factory.mailer_for()` picks between this and the embedded `.eml` folder.)
 
 `SmtpMailer` logs in with `SmtpHook` (host, port, SSL/STARTTLS, login and `from_email`
 come from the connection), then runs the SMTP transaction itself: every recipient is
@@ -24,22 +23,22 @@ from email.utils import parseaddr
 from airflow.providers.smtp.hooks.smtp import SmtpHook
 from airflow.sdk.exceptions import AirflowException
 
-from comptoir.automation.delivery import DEFAULT_SMTP_CONN_ID
-from comptoir.automation.mail import FileMailer, Mailer, mail_backend, recipients
-from comptoir.automation.transports import (
+from comptoir.exchange.endpoints import DEFAULT_SMTP_CONN_ID
+from comptoir.exchange.errors import (
     CertificateRejected,
     ConnectionFailed,
     ConnectionLost,
-    DeliveryError,
+    ExchangeError,
     LoginRefused,
     MessageRefused,
     RecipientRefused,
     SenderMissing,
     SenderRefused,
 )
-from comptoir_airflow._connections import connection_scope
+from comptoir.exchange.mail import recipients
+from comptoir_airflow.exchange.connections import connection_scope
 
-__all__ = ["SmtpMailer", "mailer_for"]
+__all__ = ["SmtpMailer"]
 
 
 def _reply(code: int, text: bytes | str) -> str:
@@ -48,7 +47,7 @@ def _reply(code: int, text: bytes | str) -> str:
     return f"{code} {text}".strip()
 
 
-def _connect_error(exc: BaseException, where: str) -> DeliveryError:
+def _connect_error(exc: BaseException, where: str) -> ExchangeError:
     """The domain error for a failure while connecting and logging in."""
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return LoginRefused(where, _reply(exc.smtp_code, exc.smtp_error))
@@ -133,9 +132,3 @@ class SmtpMailer:
             client.quit()
         client.close()
 
-
-def mailer_for(conn_id: str | None = None) -> Mailer:
-    """The mailer of this installation: `FileMailer` (default) or `SmtpMailer(conn_id)`."""
-    if mail_backend() == "file":
-        return FileMailer()
-    return SmtpMailer(conn_id or DEFAULT_SMTP_CONN_ID)

@@ -1,4 +1,4 @@
-"""The `output.delivery` object of a task definition."""
+"""Endpoints: the `output.delivery` object of a task definition, and inbox sources."""
 
 from __future__ import annotations
 
@@ -7,14 +7,17 @@ from pathlib import Path
 import pytest
 
 from comptoir import paths
-from comptoir.automation.delivery import (
+from comptoir.exchange.endpoints import (
     EmailDelivery,
     FtpDelivery,
-    InvalidDelivery,
     LocalDelivery,
+    MailFolderInboxSource,
+    Pop3InboxSource,
     SftpDelivery,
     parse_delivery,
+    parse_source,
 )
+from comptoir.exchange.errors import InvalidEndpoint
 
 
 def test_each_method_parses_to_its_model() -> None:
@@ -59,7 +62,7 @@ def test_email_recipients_sender_and_default_connection() -> None:
     ],
 )
 def test_invalid_deliveries_are_refused_with_the_reason(data: dict, problem: str) -> None:
-    with pytest.raises(InvalidDelivery, match="invalid delivery") as caught:
+    with pytest.raises(InvalidEndpoint, match="invalid delivery") as caught:
         parse_delivery(data)
     assert problem in str(caught.value)
 
@@ -78,7 +81,7 @@ def test_a_symlink_cannot_lead_a_relative_path_out_of_the_outbox(
     paths.outbox_dir().mkdir(parents=True)
     (paths.outbox_dir() / "escape").symlink_to(tmp_path)
     local = parse_delivery({"method": "local", "path": "escape/x"})
-    with pytest.raises(InvalidDelivery, match="outside the outbox"):
+    with pytest.raises(InvalidEndpoint, match="outside the outbox"):
         local.folder()
 
 
@@ -106,3 +109,25 @@ def test_models_are_frozen() -> None:
     ftp = parse_delivery({"method": "ftp", "conn_id": "f"})
     with pytest.raises(ValueError, match="frozen"):
         ftp.directory = "/elsewhere"  # type: ignore[misc]
+
+
+def test_mail_sources_pop3_and_the_embedded_mail_folder(comptoir_home: Path) -> None:
+    pop3 = parse_source({"kind": "pop3", "conn_id": "pop3_orders", "pattern": "*.csv",
+                         "sender": "erp@example.com"})
+    assert isinstance(pop3, Pop3InboxSource)
+    assert pop3.describe() == ("POP3 connection 'pop3_orders', attachments *.csv, "
+                               "from erp@example.com")
+    folder = parse_source({"kind": "mail_folder"})
+    assert isinstance(folder, MailFolderInboxSource)
+    assert folder.folder() == paths.mail_dir().resolve() / "incoming"
+    with pytest.raises(InvalidEndpoint, match="inside the mail folder"):
+        parse_source({"kind": "mail_folder", "path": "../../etc"})
+
+
+@pytest.mark.parametrize("data", [
+    {"kind": "local", "path": "x", "BASE": "outbox"},
+    {"method": "local", "path": "x", "BASE": "inbox"},
+])
+def test_the_base_folder_of_a_local_path_cannot_be_chosen_by_a_definition(data: dict) -> None:
+    with pytest.raises(InvalidEndpoint, match="Extra inputs"):
+        (parse_source if "kind" in data else parse_delivery)(data)
