@@ -5,7 +5,10 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
+from comptoir.cli.output import JSON_HELP, print_listing, stdout_is_terminal
+
 out = Console()
+err = Console(stderr=True, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -39,15 +42,23 @@ def register(app: typer.Typer) -> None:
         out.print(f"schema upgraded: {before or 'empty'} -> {migrate.current_revision()}")
 
     @db.command("status")
-    def status() -> None:
-        """Where the dossier is and which schema revision it has."""
+    def status(as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+        """Where the dossier is and which schema revision it has; exit 4 if not the newest."""
         from comptoir.backoffice import migrate
         from comptoir.backoffice.engine import get_engine
 
         current = migrate.current_revision()
         head = migrate.head_revision()
-        out.print(f"dossier: {get_engine().url.render_as_string(hide_password=True)}")
-        out.print(f"schema:  {current or 'not created'} (newest: {head})")
-        if current != head:
-            out.print("run `comptoir db upgrade` to bring it up to date")
+        state = "current" if current == head else "not created" if current is None else "outdated"
+        where = get_engine().url.render_as_string(hide_password=True)
+        document = {"dossier": where, "revision": current, "newest": head, "state": state}
+        if as_json or not stdout_is_terminal():
+            print_listing(tuple(document), [document], as_json=as_json, json_data=document)
+        else:
+            out.print(f"dossier: {where}", highlight=False, markup=False)
+            out.print(f"schema:  {current or 'not created'} (newest: {head})", highlight=False)
+        if state != "current":
+            hint = ("run `comptoir db init` to create it" if current is None
+                    else "run `comptoir db upgrade` to bring it up to date")
+            err.print(hint, highlight=False, markup=False)
             raise typer.Exit(4)

@@ -6,7 +6,13 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from comptoir.cli.output import JSON_HELP, print_listing, stdout_is_terminal
+
 out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+#: The fields of a report, in the order of the plain rows (--brief drops `body`).
+FIELDS = ("created_at", "level", "task_id", "run_id", "title", "body")
 
 
 def register(app: typer.Typer) -> None:
@@ -16,20 +22,30 @@ def register(app: typer.Typer) -> None:
         errors: bool = typer.Option(False, "--errors", help="Only the reports of failures."),
         limit: int = typer.Option(20, "--limit", "-n", help="How many (newest first)."),
         brief: bool = typer.Option(False, "--brief", help="Titles only, no bodies."),
+        as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     ) -> None:
-        """The task reports, newest first."""
+        """The task reports, newest first (piped: one line each, newlines in bodies as \\n)."""
         from comptoir.automation.messages import list_messages
         from comptoir.cli._dossier import dossier
 
         with dossier().connect() as conn:
             found = list_messages(conn, task_id=task, errors_only=errors, limit=limit)
+        if as_json or not stdout_is_terminal():
+            columns = FIELDS[:-1] if brief else FIELDS
+            print_listing(columns, ({name: getattr(m, name) for name in columns} for m in found),
+                          as_json=as_json)
+            if not found and not as_json:
+                err.print("no task report" + (f" for {task}" if task else ""), highlight=False,
+                          markup=False)
+            return
         if not found:
-            out.print("no task report" + (f" for {task}" if task else ""))
+            out.print("no task report" + (f" for {task}" if task else ""), highlight=False,
+                      markup=False)
             return
         for message in found:
             colour = {"error": "red", "warning": "yellow"}.get(message.level, "green")
             when = f"{message.created_at:%Y-%m-%d %H:%M:%S}"
-            out.print(f"[{colour}]{message.level:<5}[/] {when}  {escape(message.title)}",
+            out.print(f"[{colour}]{escape(message.level):<5}[/] {when}  {escape(message.title)}",
                       highlight=False)
             if not brief:
                 for line in message.body.splitlines():

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
-from rich.table import Table
+
+from comptoir.cli.output import JSON_HELP, print_listing
 
 out = Console()
 
@@ -38,14 +39,13 @@ def register(app: typer.Typer) -> None:
         out.print(f"{key} = {stored}")
 
     @settings.command("list")
-    def list_() -> None:
+    def list_(as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
         """Every known setting, its value and what it means."""
         from comptoir.backoffice.settings import KNOWN, all_settings
         from comptoir.cli._dossier import dossier
 
         with dossier().connect() as conn:
             values = all_settings(conn)
-        table = Table("setting", "value", "meaning")
-        for key, value in values.items():
-            table.add_row(key, value or "", KNOWN[key].description)
-        out.print(table)
+        print_listing(("setting", "value", "meaning"),
+                      [(key, value, KNOWN[key].description) for key, value in values.items()],
+                      as_json=as_json, console=out)

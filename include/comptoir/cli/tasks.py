@@ -9,18 +9,23 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
+from comptoir.cli.output import JSON_HELP, print_listing, stdout_is_terminal
 from comptoir.errors import ComptoirError
 
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
-
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _option_line(name: str, field: Any) -> str:
     default = field.get_default(call_default_factory=True)
     return f"{name} = {default!r}" if not field.is_required() else f"{name} (required)"
+
+
+def _option_document(name: str, field: Any) -> dict[str, Any]:
+    required = field.is_required()
+    default = None if required else field.get_default(call_default_factory=True)
+    return {"name": name, "required": required, "default": default}
 
 
 def parse_overrides(definition: Any, pairs: list[str]) -> dict[str, Any]:
@@ -56,34 +61,60 @@ def register(app: typer.Typer) -> None:
     app.add_typer(tasks, name="tasks")
 
     @tasks.command("types")
-    def types() -> None:
+    def types(as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
         """The catalog: each task type, its category, what it does and its options."""
         from comptoir.automation.catalog import all_types
 
-        table = Table("type", "title", "category", "description", "options", show_lines=True)
+        rows, documents = [], []
         for task_type in all_types():
-            options = "\n".join(_option_line(n, f)
-                                for n, f in task_type.options.model_fields.items())
-            table.add_row(task_type.name, task_type.title, task_type.category.value,
-                          task_type.description, options or "-")
-        out.print(table)
+            fields = task_type.options.model_fields
+            rows.append((task_type.name, task_type.title, task_type.category.value,
+                         task_type.description, [_option_line(n, f) for n, f in fields.items()]))
+            documents.append({
+                "type": task_type.name, "title": task_type.title,
+                "category": task_type.category.value, "description": task_type.description,
+                "options": [_option_document(n, f) for n, f in fields.items()],
+            })
+        print_listing(("type", "title", "category", "description", "options"), rows,
+                      as_json=as_json, json_data=documents, console=out, show_lines=True)
 
     @tasks.command("list")
-    def list_() -> None:
-        """The defined tasks (invalid definitions are listed after them)."""
+    def list_(as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+        """The defined tasks; invalid definitions are listed after them (on stderr when piped).
+
+        With --json, each invalid definition is an entry whose `invalid` says why.
+        """
         from comptoir import paths
         from comptoir.automation.definitions import load_folder
 
         loaded = load_folder()
-        table = Table("id", "type", "site", "schedule", "delivery", "name")
+        rows, documents = [], []
         for d in loaded.definitions:
             schedule = (d.schedule or "manual") + ("" if d.enabled else " (disabled)")
-            delivery = d.output.delivery.describe() if d.output else "-"
-            table.add_row(d.id, d.type, d.site, schedule, delivery, d.name)
-        out.print(table)
-        out.print(f"{len(loaded.definitions)} task(s) in {paths.tasks_dir()}")
+            delivery = d.output.delivery.describe() if d.output else None
+            rows.append((d.id, d.type, d.site, schedule, delivery, d.name))
+            documents.append({
+                "id": d.id, "type": d.type, "site": d.site, "schedule": d.schedule,
+                "enabled": d.enabled, "delivery": delivery, "name": d.name,
+                "file": str(d.source) if d.source else None, "invalid": None,
+            })
         for error in loaded.errors:
-            out.print(f"[red]invalid:[/] {escape(str(error))}", highlight=False)
+            documents.append({
+                "id": error.task_id, "type": None, "site": None, "schedule": None,
+                "enabled": None, "delivery": None, "name": None, "file": str(error.path),
+                "invalid": error.message,
+            })
+        print_listing(("id", "type", "site", "schedule", "delivery", "name"), rows,
+                      as_json=as_json, json_data=documents, console=out)
+        if as_json:
+            return
+        terminal = stdout_is_terminal()
+        if terminal:
+            out.print(f"{len(loaded.definitions)} task(s) in {paths.tasks_dir()}",
+                      highlight=False)
+        for error in loaded.errors:
+            (out if terminal else err).print(f"[red]invalid:[/] {escape(str(error))}",
+                                             highlight=False)
 
     @tasks.command("validate")
     def validate() -> None:

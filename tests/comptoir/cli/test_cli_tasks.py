@@ -32,7 +32,7 @@ def test_list_and_validate_report_invalid_definitions(tasks_dir):
     write(tasks_dir, {"id": "broken", "type": "db_maintenance", "schedule": "whenever"})
     listed = run("tasks", "list")
     assert "upkeep" in listed.stdout and "@weekly" in listed.stdout
-    assert "invalid: broken.json: task 'broken': schedule" in listed.stdout
+    assert "invalid: broken.json: task 'broken': schedule" in listed.stderr  # stdout: rows
     checked = run("tasks", "validate")
     assert checked.exit_code == 1
     assert "1 valid, 1 invalid" in checked.stdout
