@@ -44,6 +44,10 @@ def airflow_environment(base: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+SPOOL_MARKER = "COMPTOIR-SPOOL "
+"""Starts the line where `python -m comptoir_airflow.spool_retry` prints its outcomes (JSON)."""
+
+
 def _changed(env: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in env.items() if os.environ.get(k) != v}
 

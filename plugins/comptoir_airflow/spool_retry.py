@@ -1,12 +1,21 @@
-"""The spool retry DAG: delivers pending files of every site's tasks, every 15 minutes."""
+"""The spool retry: its DAG (every 15 minutes, one task per site), and the command.
+
+    python -m comptoir_airflow.spool_retry [TASK]
+
+delivers what waits in every spool of this machine (or TASK's), as `comptoir spool retry`
+asks; prints each task's outcome, then a line `COMPTOIR-SPOOL [outcomes as JSON]`; exit
+status 0 when nothing is left, 1 when a delivery failed.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
 from datetime import datetime
 
 from airflow.sdk import DAG
 
-from comptoir.automation.definitions import load_folder
+from comptoir.automation.definitions import delivering_sites
 from comptoir_airflow.operators import SpoolRetryOperator
 
 DAG_ID = "comptoir_spool_retry"
@@ -14,9 +23,11 @@ DEFAULT_SITE = "central"
 
 
 def sites() -> list[str]:
-    """The sites of the tasks that deliver files (at least the default one)."""
-    found = {d.site for d in load_folder().definitions if d.output is not None}
-    return sorted(found or {DEFAULT_SITE})
+    """The sites of the tasks that deliver files (at least the default one).
+
+    Read from the definition files without validating them: this runs at every parse.
+    """
+    return sorted(delivering_sites() or {DEFAULT_SITE})
 
 
 def build_spool_retry_dag(schedule: str = "*/15 * * * *") -> DAG:
@@ -43,3 +54,23 @@ def build_spool_retry_dag(schedule: str = "*/15 * * * *") -> DAG:
     for site in sites():
         SpoolRetryOperator(task_id=f"retry_{site}", site=site, queue=site, dag=dag)
     return dag
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point (see the module's documentation)."""
+    from comptoir.automation import runner
+    from comptoir.embedded import SPOOL_MARKER
+    from comptoir_airflow.exchange.factory import transport_for
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) > 1:
+        print("usage: python -m comptoir_airflow.spool_retry [TASK]", file=sys.stderr)
+        return 2
+    outcomes = runner.retry_spools(transport_for, task_id=args[0] if args else None,
+                                   log=print)
+    print(SPOOL_MARKER + json.dumps([o.to_dict() for o in outcomes]), flush=True)
+    return 0 if all(o.ok for o in outcomes) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 from airflow.dag_processing.dagbag import DagBag
 
-from comptoir.exchange import spool
 from comptoir.automation.messages import list_messages
 from comptoir.automation.modes import set_mode
 from comptoir.backoffice.engine import get_engine
 from comptoir.backoffice.schema import articles, depots, stock_records
+from comptoir.exchange import spool
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("dossier_url", ["sqlite"],

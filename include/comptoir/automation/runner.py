@@ -235,8 +235,8 @@ def finish(
     log: Log = _print,
 ) -> None:
     """Log, mail and record the report as the definition asks; end a run_once task."""
-    from comptoir.exchange.mail import build_message
     from comptoir.backoffice.engine import get_engine
+    from comptoir.exchange.mail import build_message
 
     body = report.body
     for line in [report.title, *body.splitlines()]:

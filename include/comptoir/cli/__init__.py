@@ -20,7 +20,8 @@ app = typer.Typer(
 )
 
 #: Modules of this package that add commands (each defines `register(app)`).
-COMMAND_MODULES = ["db", "settings", "tasks", "messages", "mode", "demo", "imports", "nightly"]
+COMMAND_MODULES = ["db", "settings", "tasks", "messages", "spool", "mode", "demo", "imports",
+                   "nightly"]
 
 err = Console(stderr=True)
 

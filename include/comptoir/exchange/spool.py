@@ -112,19 +112,21 @@ class DeliveryResult:
         """Report lines: delivered files, files another run delivered, what is left and why."""
         lines = []
         if self.delivered:
-            lines.append(f"Delivered to {self.destination}: {', '.join(self.delivered)}")
+            lines.append(f"Delivered to {self.destination}: {_names(self.delivered)}")
         for record in self.elsewhere:
             lines.append(f"Delivered by another run (spool retry or a run of the same task) "
-                         f"to {record.destination} at {record.at}: {record.name}")
+                         f"to {record.destination} at {record.at}: {printable(record.name)}")
         if not self.delivered and not self.elsewhere and not self.remaining:
             lines.append(f"Nothing to deliver to {self.destination}")
         if self.remaining:
-            lines.append(
-                f"Still in the spool, retried at the next run: {', '.join(self.remaining)}"
-            )
+            lines.append(f"Still in the spool, retried at the next run: {_names(self.remaining)}")
         if self.error is not None:
             lines.append(f"Delivery failed: {self.error}")
         return "\n".join(lines)
+
+
+def _names(names: tuple[str, ...]) -> str:
+    return ", ".join(printable(name) for name in names)
 
 
 def spool_folder(task_id: str) -> Path:
