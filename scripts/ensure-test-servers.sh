@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The server tests start real protocol servers on loopback, as children of the test process:
-# OpenSSH's sshd (SFTP) and Dovecot (IMAP). Install what is missing (as root, from Debian's
-# packages); otherwise say how, and fail: the tests never skip.
+# OpenSSH's sshd (SFTP) and Dovecot (IMAP and POP3). Install what is missing (as root, from
+# Debian's packages); otherwise say how, and fail: the tests never skip.
 #
 # Debian starts a package's service after installing it. The tests want no system sshd or
 # dovecot running, so services are kept from starting for the time of the install (a
@@ -13,6 +13,7 @@ set -euo pipefail
 missing=()
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 [ -x /usr/sbin/dovecot ] && [ -x /usr/lib/dovecot/imap ] || missing+=(dovecot-imapd)
+[ -x /usr/lib/dovecot/pop3 ] || missing+=(dovecot-pop3d)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -1,10 +1,12 @@
-"""Dovecot's IMAP server on a free loopback port, for the IMAP inbox tests.
+"""Dovecot's IMAP and POP3 servers on free loopback ports, for the mailbox inbox tests.
 
 `dovecot -F -c <generated config>` runs as a child of the test process (which must be
 root: Dovecot starts as root and switches users), with its own `base_dir`, `state_dir`
-and `instance_name`, so it neither reads nor disturbs a system Dovecot. Plain IMAP on
-127.0.0.1 (no TLS: loopback only); mail stored as Maildir in a private folder owned by
-`nobody`, whom the mail processes run as. Failed logins are answered at once (no
+and `instance_name`, so it neither reads nor disturbs a system Dovecot. Plain IMAP
+(`port`) and plain POP3 (`pop3_port`) on 127.0.0.1 (no TLS: loopback only), both on the
+same mail: a message delivered with IMAP APPEND is in the POP3 listing (UIDLs
+`%08Xu%08Xv`: IMAP UID and UIDVALIDITY). Mail stored as Maildir in a private folder owned
+by `nobody`, whom the mail processes run as. Failed logins are answered at once (no
 `auth_failure_delay`, no per-IP penalty), so the tests stay fast. The log (Dovecot writes
 it to stderr) is kept in `dovecot.log` of the server's folder.
 
@@ -12,8 +14,8 @@ Stopping Dovecot takes a second, so one server serves many tests: each test take
 account of its own (`add_account()`), with an empty mailbox. Any user name logs in with
 the password `PASSWORD` (a static passdb) and gets a mailbox of its own.
 
-Needs the Debian package `dovecot-imapd` (`apt-get install dovecot-imapd`, which
-`scripts/ensure-test-servers.sh` runs).
+Needs the Debian packages `dovecot-imapd` and `dovecot-pop3d` (`apt-get install
+dovecot-imapd dovecot-pop3d`, which `scripts/ensure-test-servers.sh` runs).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from tests.servers import free_port
 
 DOVECOT = Path("/usr/sbin/dovecot")
 IMAP_BINARY = Path("/usr/lib/dovecot/imap")
+POP3_BINARY = Path("/usr/lib/dovecot/pop3")
 PASSWORD = "imap-secret-1"
 MAIL_USER = "nobody"
 _PR_SET_PDEATHSIG = 1
@@ -52,13 +55,15 @@ def _die_with_the_tests() -> None:
 
 def require_dovecot() -> None:
     """Fail (never skip) when Dovecot is missing or cannot be started."""
-    if not DOVECOT.exists() or not IMAP_BINARY.exists():
+    missing = [binary for binary in (DOVECOT, IMAP_BINARY, POP3_BINARY) if not binary.exists()]
+    if missing:
         pytest.fail(
-            "Dovecot's IMAP server is missing: the IMAP tests need it. "
-            "Install it with `apt-get install dovecot-imapd` (or `make test-servers`)."
+            f"Dovecot is missing ({', '.join(map(str, missing))}): the IMAP and POP3 tests "
+            "need it. Install it with `apt-get install dovecot-imapd dovecot-pop3d` "
+            "(or `make test-servers`)."
         )
     if os.geteuid() != 0:
-        pytest.fail("the IMAP tests start Dovecot, which must run as root")
+        pytest.fail("the IMAP and POP3 tests start Dovecot, which must run as root")
 
 
 class ImapServer:
@@ -68,6 +73,9 @@ class ImapServer:
         require_dovecot()
         self.host = "127.0.0.1"
         self.port = free_port()
+        self.pop3_port = free_port()
+        while self.pop3_port == self.port:
+            self.pop3_port = free_port()
         self.workdir = workdir
         self.log = workdir / "dovecot.log"
         account = pwd.getpwnam(MAIL_USER)
@@ -89,7 +97,7 @@ class ImapServer:
 base_dir = {self.root}/run
 state_dir = {self.root}/state
 instance_name = comptoir-test-{self.port}
-protocols = imap
+protocols = imap pop3
 listen = {self.host}
 ssl = no
 disable_plaintext_auth = no
@@ -99,6 +107,7 @@ log_path = /dev/stderr
 first_valid_uid = {self.uid}
 first_valid_gid = {self.gid}
 mail_location = maildir:{self.mail}/%u
+pop3_uidl_format = %08Xu%08Xv
 passdb {{
   driver = static
   args = password={PASSWORD}
@@ -124,12 +133,21 @@ service imap-login {{
     port = 0
   }}
 }}
+service pop3-login {{
+  inet_listener pop3 {{
+    address = {self.host}
+    port = {self.pop3_port}
+  }}
+  inet_listener pop3s {{
+    port = 0
+  }}
+}}
 """
         )
         return config
 
     def start(self) -> None:
-        """Start listening; wait for the IMAP greeting."""
+        """Start listening; wait for the IMAP and the POP3 greetings."""
         assert self._process is None, "already running"
         config = self._config()
         with open(self.log, "ab") as log:
@@ -137,19 +155,29 @@ service imap-login {{
                 [str(DOVECOT), "-F", "-c", str(config)],
                 stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_the_tests,
             )
+        waiting = {self.port: b"* OK", self.pop3_port: b"+OK"}
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 self._process = None
                 pytest.fail(f"dovecot exited at start:\n{self.log.read_text()[-2000:]}")
-            try:
-                with socket.create_connection((self.host, self.port), timeout=1) as sock:
-                    if sock.recv(64).startswith(b"* OK"):
-                        return
-            except OSError:
-                time.sleep(0.02)
+            for port, greeting in list(waiting.items()):
+                if self._greets(port, greeting):
+                    del waiting[port]
+            if not waiting:
+                return
+            time.sleep(0.02)
         self.stop()
-        pytest.fail(f"dovecot did not answer on port {self.port}:\n{self.log.read_text()[-2000:]}")
+        pytest.fail(f"dovecot did not answer on port(s) {', '.join(map(str, waiting))}:\n"
+                    f"{self.log.read_text()[-2000:]}")
+
+    def _greets(self, port: int, greeting: bytes) -> bool:
+        """Whether the server on `port` answers a connection with `greeting`."""
+        try:
+            with socket.create_connection((self.host, port), timeout=1) as sock:
+                return sock.recv(64).startswith(greeting)
+        except OSError:
+            return False
 
     def stop(self) -> None:
         """Stop Dovecot and every process it started."""
@@ -240,3 +268,32 @@ class ImapAccount:
         }
         conn.update(fields)
         return conn
+
+    def pop3_connection(self, **fields: Any) -> dict:
+        """An Airflow connection (JSON form) to this account's POP3 side, without TLS."""
+        extra = {"use_ssl": False} | dict(fields.pop("extra", {}))
+        conn = {
+            "conn_type": "pop3",
+            "host": self.server.host,
+            "port": self.server.pop3_port,
+            "login": self.login,
+            "password": self.password,
+            "extra": extra,
+        }
+        conn.update(fields)
+        return conn
+
+
+def order(sender: str, subject: str, message_id: str,
+          *attachments: tuple[str, bytes]) -> EmailMessage:
+    """A message as a store or a partner sends it: a short text and the files attached."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = "commandes@comptoir.test"
+    message["Subject"] = subject
+    message["Message-ID"] = message_id
+    message.set_content("Bonjour, ci-joint les fichiers.\n")
+    for name, payload in attachments:
+        maintype, subtype = ("text", "csv") if name.endswith(".csv") else ("application", "pdf")
+        message.add_attachment(payload, maintype=maintype, subtype=subtype, filename=name)
+    return message

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -28,7 +27,7 @@ from comptoir_airflow.exchange.factory import fetch
 from comptoir_airflow.exchange.imap import ImapMailbox, encode_mailbox_name
 from tests.servers import free_port
 from tests.servers.ftp import READER, READER_PASSWORD, FtpServer
-from tests.servers.imap import ImapAccount
+from tests.servers.imap import ImapAccount, order
 from tests.servers.sshd import TEST_PASSWORD, SshServer
 
 pytestmark = pytest.mark.servers
@@ -303,19 +302,6 @@ def test_ftp_server_down_and_wrong_password(
 
 
 # --------------------------------------------------------------------------------- IMAP
-
-
-def order(sender: str, subject: str, message_id: str, *attachments: tuple[str, bytes]):
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = "commandes@comptoir.test"
-    message["Subject"] = subject
-    message["Message-ID"] = message_id
-    message.set_content("Bonjour, ci-joint les fichiers.\n")
-    for name, payload in attachments:
-        maintype, subtype = ("text", "csv") if name.endswith(".csv") else ("application", "pdf")
-        message.add_attachment(payload, maintype=maintype, subtype=subtype, filename=name)
-    return message
 
 
 @pytest.fixture
