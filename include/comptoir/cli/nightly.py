@@ -81,13 +81,18 @@ def _fill_demo(seed: int) -> None:
 
 
 def _stage_demo_imports() -> None:
-    from comptoir.demo.inbox import stage_for_task
+    from comptoir.demo.inbox import mail_for_task, stage_for_task
 
     staged = stage_for_task()
     if staged is not None:
         inbox, files = staged
         out.print(f"demo import files dropped into {inbox.incoming}: "
                   f"{', '.join(p.name for p in files)}", highlight=False)
+    mailed = mail_for_task()
+    if mailed is not None:
+        folder, names = mailed
+        out.print(f"a demo customer mailed {', '.join(names)} (a .eml file in {folder})",
+                  highlight=False)
 
 
 def _gist(body: str, width: int = 90) -> str:

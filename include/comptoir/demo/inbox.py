@@ -1,4 +1,5 @@
-"""Import files for the demo's nightly imports: what a day of the demo business drops in.
+"""Import files for the demo's nightly imports: what a day of the demo business drops in,
+and what a customer mails in.
 
 New customers from the web shop's sign-ups (two of them wrong: an IBAN whose check digits
 are wrong, a code given twice), the new season's articles (one with a VAT code the
@@ -10,15 +11,19 @@ rejected article). Codes start at 900001: they never meet the demo dossier's
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from pathlib import Path
 
 from comptoir.exchange.inbox import Inbox
 
-__all__ = ["DEMO_IMPORTS_TASK", "FILES", "stage", "stage_for_task"]
+__all__ = ["DEMO_IMPORTS_TASK", "DEMO_MAIL_TASK", "FILES", "MAILED_FILES", "mail_for_task",
+           "stage", "stage_for_task"]
 
 #: The demo's import task (tasks/nightly-imports.json).
 DEMO_IMPORTS_TASK = "nightly-imports"
+#: The demo's import task fed by e-mail (tasks/mailed-imports.json).
+DEMO_MAIL_TASK = "mailed-imports"
 
 _ROWS: dict[str, list[tuple[str, ...]]] = {
     "customers_web-signups.csv": [
@@ -68,10 +73,26 @@ _ROWS: dict[str, list[tuple[str, ...]]] = {
     ],
 }
 
-#: The files, by name: `;`-separated UTF-8 text with a header row.
-FILES: dict[str, str] = {
-    name: "".join(";".join(row) + "\n" for row in rows) for name, rows in _ROWS.items()
+_MAILED_ROWS: dict[str, list[tuple[str, ...]]] = {
+    "customers_mail-order.csv": [
+        ("CODE", "DESIG", "REGIME_CODE", "FAMILLE", "ADRESSE1", "ADRESSE2", "CP", "VILLE",
+         "PAYS", "EMAIL", "TEL", "IBAN", "BIC", "COMPTE"),
+        ("CLI900101", "Traiteur des Halles", "FR", "PROFESSIONNEL", "2 quai Saint-Antoine", "",
+         "69002", "Lyon", "FR", "commandes@traiteur-halles.example", "0478000101", "", "", ""),
+        ("CLI900102", "FAURE Inès", "FR", "PARTICULIER", "15 rue Mercière", "", "69002",
+         "Lyon", "FR", "ines.faure@example.fr", "0472000102", "", "", ""),
+    ],
 }
+
+
+def _csv(rows: list[tuple[str, ...]]) -> str:
+    return "".join(";".join(row) + "\n" for row in rows)
+
+
+#: The files, by name: `;`-separated UTF-8 text with a header row.
+FILES: dict[str, str] = {name: _csv(rows) for name, rows in _ROWS.items()}
+#: The files a customer of the demo sends by e-mail (attachments).
+MAILED_FILES: dict[str, str] = {name: _csv(rows) for name, rows in _MAILED_ROWS.items()}
 
 
 def stage(inbox: Inbox, *, age_seconds: float = 3600.0) -> list[Path]:
@@ -91,7 +112,8 @@ def stage(inbox: Inbox, *, age_seconds: float = 3600.0) -> list[Path]:
 def stage_for_task(task_id: str = DEMO_IMPORTS_TASK) -> tuple[Inbox, list[Path]] | None:
     """Stage the demo files into the inbox of import task `task_id`; None if it is not defined."""
     from comptoir.automation.definitions import InvalidDefinition, UnknownTask, find
-    from comptoir.automation.types.imports import Options, task_inbox
+    from comptoir.automation.task_inbox import task_inbox
+    from comptoir.automation.types.imports import Options
 
     try:
         definition = find(task_id)
@@ -100,5 +122,38 @@ def stage_for_task(task_id: str = DEMO_IMPORTS_TASK) -> tuple[Inbox, list[Path]]
     options = definition.typed_options()
     if not isinstance(options, Options):
         return None
-    _, inbox = task_inbox(definition.id, options)
+    inbox = task_inbox(definition.id, options).inbox
     return inbox, stage(inbox)
+
+
+def mail_for_task(task_id: str = DEMO_MAIL_TASK) -> tuple[Path, list[str]] | None:
+    """Mail the demo's attachments into the `.eml` folder import task `task_id` reads.
+
+    The message is written as the embedded setup's file mailer writes every message; the
+    task's `fetch` step takes its attachments. None if the task is not defined or does
+    not read a mail folder.
+    """
+    from comptoir.automation.definitions import InvalidDefinition, UnknownTask, find
+    from comptoir.automation.types.imports import Options
+    from comptoir.exchange.endpoints import MailFolderInboxSource
+    from comptoir.exchange.mail import FileMailer, build_message
+
+    try:
+        definition = find(task_id)
+    except (UnknownTask, InvalidDefinition):
+        return None
+    options = definition.typed_options()
+    if not isinstance(options, Options) or not isinstance(options.source, MailFolderInboxSource):
+        return None
+    folder = options.source.folder()
+    with tempfile.TemporaryDirectory() as work:
+        attachments = []
+        for name, text in MAILED_FILES.items():
+            (Path(work) / name).write_text(text, encoding="utf-8")
+            attachments.append(Path(work) / name)
+        FileMailer(folder).send(build_message(
+            to=["commandes@comptoir.example"],
+            sender="Traiteur des Halles <compta@traiteur-halles.example>",
+            subject="Nouveaux comptes clients", attachments=attachments,
+            body="Bonjour,\nci-joint les comptes à créer.\nCordialement\n"))
+    return folder, list(MAILED_FILES)
