@@ -12,7 +12,7 @@ file is parsed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from airflow.sdk import BaseOperator
@@ -69,11 +69,18 @@ class DefinitionOperator(BaseOperator):
         """The step itself."""
         raise NotImplementedError
 
-    def failed(self, context: Any, exc: BaseException) -> None:
-        """Record a step that raised (the exception is re-raised by the caller)."""
+    def recorded(self, context: Any, step: Callable[[Any], Any]) -> Any:
+        """Run `step(definition)` and push its outcome; a step that raises is pushed as
+        failed, then re-raised (Airflow fails the task)."""
         from comptoir.automation import runner
 
-        self.push(context, runner.StepOutcome.failed(self.task_id, exc))
+        try:
+            outcome = step(self.task_definition())
+        except Exception as exc:
+            self.push(context, runner.StepOutcome.failed(self.task_id, exc))
+            raise
+        self.push(context, outcome)
+        return outcome
 
 
 class FetchOperator(DefinitionOperator):
@@ -83,15 +90,9 @@ class FetchOperator(DefinitionOperator):
         from comptoir.automation import runner
         from comptoir_airflow.exchange.factory import CONNECTOR
 
-        try:
-            definition = self.task_definition()
-            outcome = runner.fetch(definition, CONNECTOR,
-                                   overrides=self.overrides(definition, context),
-                                   log=self.log.info)
-        except Exception as exc:
-            self.failed(context, exc)
-            raise
-        self.push(context, outcome)
+        self.recorded(context, lambda definition: runner.fetch(
+            definition, CONNECTOR, overrides=self.overrides(definition, context),
+            log=self.log.info))
 
 
 class RunOperator(DefinitionOperator):
@@ -113,15 +114,9 @@ class RunOperator(DefinitionOperator):
     def run_step(self, context: Any) -> None:
         from comptoir.automation import runner
 
-        try:
-            definition = self.task_definition()
-            outcome = runner.produce(definition, context["run_id"],
-                                     overrides=self.overrides(definition, context),
-                                     log=self.log.info)
-        except Exception as exc:
-            self.failed(context, exc)
-            raise
-        self.push(context, outcome)
+        outcome = self.recorded(context, lambda definition: runner.produce(
+            definition, context["run_id"], overrides=self.overrides(definition, context),
+            log=self.log.info))
         if self.asset_alias and outcome.assets:
             from airflow.sdk import Asset
 

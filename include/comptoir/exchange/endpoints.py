@@ -107,6 +107,9 @@ class WithConnection(Endpoint):
 class ServerFolder(WithConnection):
     """A folder of an FTP or SFTP server."""
 
+    PROTOCOL: ClassVar[str] = ""
+    """`FTP` or `SFTP`, for messages."""
+
     directory: str = Field(
         default=".",
         description=(
@@ -127,6 +130,14 @@ class ServerFolder(WithConnection):
             return value[2:] or "."
         return value
 
+    def describe(self) -> str:
+        """One line, e.g. `SFTP connection 'sftp_erp', folder /out`."""
+        return f"{self.PROTOCOL} connection {self.conn_id!r}, folder {self.directory}"
+
+    def identity(self) -> tuple[str, ...]:
+        """The connection and the folder."""
+        return (self.PROTOCOL.lower(), self.conn_id, self.directory)
+
 
 class LocalFolder(Endpoint):
     """A folder of the machine that runs the task, under one of the data home's folders."""
@@ -143,6 +154,13 @@ class LocalFolder(Endpoint):
             return paths.resolve_folder(self.path, base[self.BASE](), self.BASE)
         except ValueError as exc:
             raise InvalidEndpoint(reason=str(exc)) from None
+
+    def describe(self) -> str:
+        """One line, e.g. `local folder /srv/exports`."""
+        try:
+            return f"local folder {self.folder()}"
+        except InvalidEndpoint:
+            return f"local folder {self.path} (invalid)"
 
 
 # --------------------------------------------------------------------------- targets
@@ -166,32 +184,19 @@ class LocalDelivery(LocalFolder):
     def _plain_path(cls, value: str) -> str:
         return paths.check_folder_setting(value, "outbox")
 
-    def describe(self) -> str:
-        """One line, e.g. `local folder /srv/exports`."""
-        try:
-            return f"local folder {self.folder()}"
-        except InvalidEndpoint:
-            return f"local folder {self.path} (invalid)"
-
 
 class FtpDelivery(ServerFolder):
     """Upload by FTP; FTPS (explicit TLS) when the connection extra says `"secure": true`."""
 
     method: Literal["ftp"] = Field(description="Upload by FTP or FTPS.")
-
-    def describe(self) -> str:
-        """One line, e.g. `FTP connection 'ftp_partner', folder /in`."""
-        return f"FTP connection {self.conn_id!r}, folder {self.directory}"
+    PROTOCOL: ClassVar[str] = "FTP"
 
 
 class SftpDelivery(ServerFolder):
     """Upload to an SSH server by SFTP, with a password or a private key."""
 
     method: Literal["sftp"] = Field(description="Upload by SFTP.")
-
-    def describe(self) -> str:
-        """One line, e.g. `SFTP connection 'sftp_loyalty', folder /in`."""
-        return f"SFTP connection {self.conn_id!r}, folder {self.directory}"
+    PROTOCOL: ClassVar[str] = "SFTP"
 
 
 class EmailDelivery(Endpoint):
@@ -261,7 +266,10 @@ DeliveryTarget = Annotated[
 
 
 class Source(Endpoint):
-    """What every inbox source has: the glob of the names to take."""
+    """What every inbox source has: the glob of the names to take.
+
+    Each kind also has `identity()`: what identifies it in a fetch ledger.
+    """
 
     pattern: str = Field(
         default="*",
@@ -276,10 +284,6 @@ class Source(Endpoint):
         if "/" in value or "\\" in value or CONTROL_CHARS.search(value):
             raise ValueError("the pattern applies to file names: no '/', '\\' or control character")
         return value
-
-    def identity(self) -> tuple[str, ...]:
-        """What identifies the source in a fetch ledger (kind, connection, folder)."""
-        raise NotImplementedError
 
 
 class LocalInboxSource(Source, LocalFolder):
@@ -310,40 +314,27 @@ class LocalInboxSource(Source, LocalFolder):
         """The kind and the folder."""
         return (self.kind, str(self.folder()))
 
-    def describe(self) -> str:
-        """One line, e.g. `local folder /srv/inbox/articles`."""
-        try:
-            return f"local folder {self.folder()}"
-        except InvalidEndpoint:
-            return f"local folder {self.path} (invalid)"
 
-
-class SftpInboxSource(Source, ServerFolder):
-    """Files of a folder of an SSH server, by SFTP; fetched ones go to `processed/` there."""
-
-    kind: Literal["sftp"] = Field(description="A folder on an SFTP server.")
-
-    def identity(self) -> tuple[str, ...]:
-        """The kind, the connection and the folder."""
-        return (self.kind, self.conn_id, self.directory)
+class FolderSource(Source, ServerFolder):
+    """Files of a folder of a server; fetched ones go to `processed/` there."""
 
     def describe(self) -> str:
         """One line, e.g. `SFTP connection 'sftp_erp', folder /out, files *.csv`."""
-        return f"SFTP connection {self.conn_id!r}, folder {self.directory}, files {self.pattern}"
+        return f"{ServerFolder.describe(self)}, files {self.pattern}"
 
 
-class FtpInboxSource(Source, ServerFolder):
-    """Files of a folder of an FTP or FTPS server; fetched ones go to `processed/` there."""
+class SftpInboxSource(FolderSource):
+    """Files of a folder of an SSH server, by SFTP."""
+
+    kind: Literal["sftp"] = Field(description="A folder on an SFTP server.")
+    PROTOCOL: ClassVar[str] = "SFTP"
+
+
+class FtpInboxSource(FolderSource):
+    """Files of a folder of an FTP or FTPS server."""
 
     kind: Literal["ftp"] = Field(description="A folder on an FTP or FTPS server.")
-
-    def identity(self) -> tuple[str, ...]:
-        """The kind, the connection and the folder."""
-        return (self.kind, self.conn_id, self.directory)
-
-    def describe(self) -> str:
-        """One line, e.g. `FTP connection 'ftp_erp', folder /out, files *.csv`."""
-        return f"FTP connection {self.conn_id!r}, folder {self.directory}, files {self.pattern}"
+    PROTOCOL: ClassVar[str] = "FTP"
 
 
 class MailSource(Source):
