@@ -7,7 +7,8 @@ several DAGs in one process pay Airflow's start-up once. A run is a manual run (
 and school modes do not stop it) and does not wait for retries: whoever started it is there
 to start it again. After each DAG a line `COMPTOIR-RUN {"dag_id": ..., "run_id": ...,
 "state": ..., "tasks": {...}}` is printed; the exit status is 0 when every run succeeded,
-1 when one failed, 2 when a DAG could not be found.
+1 when one failed, 2 when a DAG could not be found, 3 when Airflow could not be prepared
+(see `comptoir_airflow.preparation`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import os
 import sys
 from pathlib import Path
 
-RESULT_MARKER = "COMPTOIR-RUN "
+from comptoir.embedded import RESULT_MARKER
+from comptoir_airflow.preparation import prepared
 
 
 def _dag(dag_id: str):  # type: ignore[no-untyped-def]
@@ -43,9 +45,9 @@ def run(task_id: str, conf: dict | None = None) -> dict:
         return {"dag_id": task_id, "run_id": None, "state": "not_found", "tasks": {}}
     for task in dag.tasks:
         task.retries = 0
-    dag_run = dag.test(run_conf=conf or None)
     from airflow.utils.session import create_session
 
+    dag_run = dag.test(run_conf=conf or None)
     with create_session() as session:
         tis = dag_run.get_task_instances(session=session)
         states = {ti.task_id: str(getattr(ti.state, "value", ti.state)) for ti in tis}
@@ -63,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.conf and len(args.dag_ids) > 1:
         parser.error("--conf goes with one DAG")
     conf = json.loads(args.conf) if args.conf else None
+    if not prepared():
+        return 3
     states = []
     for dag_id in args.dag_ids:
         result = run(dag_id, conf)
