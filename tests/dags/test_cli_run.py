@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -81,3 +82,24 @@ def test_an_unusable_metadata_database_is_one_line(dossier_url, comptoir_home, t
         f"sqlite:///{blocker}/airflow.db: File exists ({blocker})"]
     assert "Traceback" not in result.stdout
 
+
+def test_two_first_runs_of_one_task_at_once_take_turns(dossier_url, comptoir_home, tasks_dir):
+    from comptoir.automation.messages import list_messages
+    from comptoir.backoffice.engine import get_engine
+
+    write_upkeep(tasks_dir)
+    env = user_env()  # the embedded home, new: both would migrate it and insert the DAG rows
+    runs = [subprocess.Popen([*CLI, "tasks", "run", "upkeep"], env=env, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    outputs = [run.communicate(timeout=300) for run in runs]
+
+    for run, (stdout, stderr) in zip(runs, outputs, strict=True):
+        assert run.returncode == 0, stdout + stderr
+        assert "upkeep: succeeded" in stdout and "Traceback" not in stdout + stderr
+    waiting = "another run of upkeep is in progress: waiting for it to finish"
+    assert sum(waiting in stdout for stdout, _ in outputs) == 1
+    assert (comptoir_home / "airflow" / "airflow.db").is_file()
+    with get_engine(dossier_url).connect() as conn:
+        reports = list_messages(conn, task_id="upkeep", limit=10)
+    printed = {re.search(r"^run (\S+): success$", stdout, re.M).group(1) for stdout, _ in outputs}
+    assert {report.run_id for report in reports} == printed and len(printed) == 2
