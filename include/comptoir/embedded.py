@@ -4,6 +4,11 @@ Used by the Makefile (`make demo`, `make airflow`), by CLI commands that start A
 subprocess, and by tests. Airflow itself is not imported here.
 
     python -m comptoir.embedded          # prints `export NAME=value` lines for a shell
+
+The Airflow home is the user's `AIRFLOW_HOME` when it is set: Airflow then reads its own
+`airflow.cfg` and metadata database there, untouched. Without it, the embedded home
+`airflow/` under the data home gets a SQLite metadata database and the LocalExecutor.
+Either way Airflow finds this project's DAGs, plugins and task definitions.
 """
 
 from __future__ import annotations
@@ -11,28 +16,48 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+from pathlib import Path
 
 from comptoir import paths
 
+RESULT_MARKER = "COMPTOIR-RUN "
+"""Starts the line `comptoir_airflow.run_task` prints after each DAG: its result as JSON."""
+
+NOTICE_MARKER = "COMPTOIR-NOTICE "
+"""Starts a line an Airflow-side module prints for the user (e.g. it waits for a lock)."""
+
+UNAVAILABLE_MARKER = "COMPTOIR-UNAVAILABLE "
+"""Starts the one line an Airflow-side module prints when Airflow could not be prepared."""
+
+SPOOL_MARKER = "COMPTOIR-SPOOL "
+"""Starts the line `comptoir_airflow.spool_retry` prints with its outcomes as JSON."""
+
 
 def airflow_environment(base: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for an Airflow process of the embedded setup (values already set win)."""
+    """Environment for an Airflow process of this project (values already set win).
+
+    `AIRFLOW_HOME` is always set, as an absolute path: the user's own when `base` has
+    one, else the embedded home, which alone gets the metadata database and executor.
+    """
     env = dict(os.environ if base is None else base)
-    home = paths.airflow_home()
-    defaults = {
-        "AIRFLOW_HOME": str(home),
+    own_home = env.get("AIRFLOW_HOME", "")
+    home = Path(own_home).expanduser().resolve() if own_home else paths.embedded_airflow_home()
+    env["AIRFLOW_HOME"] = str(home)
+    project = {  # what makes Airflow see this project, whatever the home
         "AIRFLOW__CORE__DAGS_FOLDER": str(paths.PROJECT_ROOT / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(paths.PROJECT_ROOT / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
         "COMPTOIR_HOME": str(paths.home()),
         "COMPTOIR_TASKS_DIR": str(paths.tasks_dir()),
         "GX_ANALYTICS_ENABLED": "False",
     }
-    for key, value in defaults.items():
+    embedded = {  # the embedded home's own configuration; a user's home has its airflow.cfg
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+    }
+    for key, value in (project | ({} if own_home else embedded)).items():
         env.setdefault(key, value)
     plugins = str(paths.PROJECT_ROOT / "plugins")
     pythonpath = env.get("PYTHONPATH", "")
@@ -42,10 +67,6 @@ def airflow_environment(base: dict[str, str] | None = None) -> dict[str, str]:
     if venv_bin not in env.get("PATH", "").split(os.pathsep):
         env["PATH"] = os.pathsep.join(p for p in (venv_bin, env.get("PATH", "")) if p)
     return env
-
-
-SPOOL_MARKER = "COMPTOIR-SPOOL "
-"""Starts the line where `python -m comptoir_airflow.spool_retry` prints its outcomes (JSON)."""
 
 
 def _changed(env: dict[str, str]) -> dict[str, str]:

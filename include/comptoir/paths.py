@@ -1,6 +1,7 @@
 """One data home: every file Comptoir writes by default lives under it.
 
-`COMPTOIR_HOME` overrides the default `var/` folder at the project root.
+`COMPTOIR_HOME` overrides the default `var/` folder at the project root. The Airflow home
+is the user's `AIRFLOW_HOME` when set, else the embedded one under the data home.
 """
 
 from __future__ import annotations
@@ -26,8 +27,19 @@ def dossier_file() -> Path:
 
 
 def airflow_home() -> Path:
-    """The Airflow home of the embedded setup."""
+    """The Airflow home: `AIRFLOW_HOME` when set, else the embedded one."""
+    env = os.environ.get("AIRFLOW_HOME")
+    return Path(env).expanduser().resolve() if env else embedded_airflow_home()
+
+
+def embedded_airflow_home() -> Path:
+    """The Airflow home of the embedded setup, used when `AIRFLOW_HOME` is not set."""
     return home() / "airflow"
+
+
+def airflow_locks_dir() -> Path:
+    """Lock files of the runs the `comptoir` command starts on the Airflow home."""
+    return airflow_home() / "comptoir-locks"
 
 
 def spool_dir() -> Path:

@@ -3,7 +3,8 @@
     python -m comptoir_airflow.check_delivery TASK_ID
 
 Started by `comptoir tasks check` in the embedded Airflow environment, where the
-Airflow connections are visible. Exit status 0 when the check passed, 1 when it failed.
+Airflow connections are visible. Exit status 0 when the check passed, 1 when it failed,
+3 when Airflow could not be prepared (see `comptoir_airflow.preparation`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 
 from comptoir.automation.definitions import find
 from comptoir.errors import ComptoirError
+from comptoir_airflow.preparation import prepared
 
 
 def check(task_id: str) -> str:
@@ -33,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         print("usage: python -m comptoir_airflow.check_delivery TASK_ID", file=sys.stderr)
         return 2
+    if not prepared():
+        return 3
     try:
         where = check(args[0])
     except ComptoirError as exc:

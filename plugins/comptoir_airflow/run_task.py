@@ -7,7 +7,14 @@ several DAGs in one process pay Airflow's start-up once. A run is a manual run (
 and school modes do not stop it) and does not wait for retries: whoever started it is there
 to start it again. After each DAG a line `COMPTOIR-RUN {"dag_id": ..., "run_id": ...,
 "state": ..., "tasks": {...}}` is printed; the exit status is 0 when every run succeeded,
-1 when one failed, 2 when a DAG could not be found.
+1 when one failed, 2 when a DAG could not be found, 3 when Airflow could not be prepared
+(see `comptoir_airflow.preparation`).
+
+Runs started this way on one Airflow home take turns, through lock files of its
+`comptoir-locks/` folder: `run-<DAG id>.lock` for the whole run of one DAG, and
+`runs.lock` around `dag.test()`, which writes every DAG of the folder into the metadata
+database (two first runs at once, even of different DAGs, would insert the same rows).
+Whoever has to wait is told so in one line.
 """
 
 from __future__ import annotations
@@ -18,7 +25,12 @@ import os
 import sys
 from pathlib import Path
 
-RESULT_MARKER = "COMPTOIR-RUN "
+from comptoir import paths
+from comptoir.embedded import RESULT_MARKER
+from comptoir.exchange.files import locked
+from comptoir_airflow.preparation import notice, prepared
+
+RUNS_LOCK = "runs.lock"
 
 
 def _dag(dag_id: str):  # type: ignore[no-untyped-def]
@@ -43,12 +55,17 @@ def run(task_id: str, conf: dict | None = None) -> dict:
         return {"dag_id": task_id, "run_id": None, "state": "not_found", "tasks": {}}
     for task in dag.tasks:
         task.retries = 0
-    dag_run = dag.test(run_conf=conf or None)
     from airflow.utils.session import create_session
 
-    with create_session() as session:
-        tis = dag_run.get_task_instances(session=session)
-        states = {ti.task_id: str(getattr(ti.state, "value", ti.state)) for ti in tis}
+    locks = paths.airflow_locks_dir()
+    same = f"another run of {task_id} is in progress: waiting for it to finish"
+    other = "another run is using this Airflow home: waiting for it to finish"
+    with locked(locks / f"run-{task_id}.lock", on_wait=lambda: notice(same)), \
+            locked(locks / RUNS_LOCK, on_wait=lambda: notice(other)):
+        dag_run = dag.test(run_conf=conf or None)
+        with create_session() as session:
+            tis = dag_run.get_task_instances(session=session)
+            states = {ti.task_id: str(getattr(ti.state, "value", ti.state)) for ti in tis}
     tasks = {task.task_id: states.get(task.task_id, "none") for task in dag.tasks}
     state = str(getattr(dag_run.state, "value", dag_run.state))
     return {"dag_id": task_id, "run_id": dag_run.run_id, "state": state, "tasks": tasks}
@@ -63,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.conf and len(args.dag_ids) > 1:
         parser.error("--conf goes with one DAG")
     conf = json.loads(args.conf) if args.conf else None
+    if not prepared():
+        return 3
     states = []
     for dag_id in args.dag_ids:
         result = run(dag_id, conf)

@@ -4,7 +4,8 @@
 
 delivers what waits in every spool of this machine (or TASK's), as `comptoir spool retry`
 asks; prints each task's outcome, then a line `COMPTOIR-SPOOL [outcomes as JSON]`; exit
-status 0 when nothing is left, 1 when a delivery failed.
+status 0 when nothing is left, 1 when a delivery failed, 3 when Airflow could not be
+prepared (see `comptoir_airflow.preparation`).
 """
 
 from __future__ import annotations
@@ -61,11 +62,14 @@ def main(argv: list[str] | None = None) -> int:
     from comptoir.automation import runner
     from comptoir.embedded import SPOOL_MARKER
     from comptoir_airflow.exchange.factory import transport_for
+    from comptoir_airflow.preparation import prepared
 
     args = sys.argv[1:] if argv is None else argv
     if len(args) > 1:
         print("usage: python -m comptoir_airflow.spool_retry [TASK]", file=sys.stderr)
         return 2
+    if not prepared():  # connections may live in the metadata database
+        return 3
     outcomes = runner.retry_spools(transport_for, task_id=args[0] if args else None,
                                    log=print)
     print(SPOOL_MARKER + json.dumps([o.to_dict() for o in outcomes]), flush=True)

@@ -8,6 +8,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from comptoir.errors import ComptoirError
 
@@ -42,10 +43,10 @@ def main() -> None:
     try:
         app()
     except ComptoirError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(getattr(exc, "exit_code", 1))
     except OperationalError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
-        err.print(f"[bold red]error:[/] cannot use the dossier database: {reason}",
+        err.print(f"[bold red]error:[/] cannot use the dossier database: {escape(reason)}",
                   highlight=False)
         sys.exit(1)

@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
         from comptoir import paths
         from comptoir.automation.definitions import load_folder
         from comptoir.backoffice import migrate
-        from comptoir.cli._airflow import log_file, run_module, run_results
+        from comptoir.cli._airflow import last_line, log_file, run_module, run_results
 
         started = time.time()
         migrate.upgrade()
@@ -63,8 +63,8 @@ def register(app: typer.Typer) -> None:
             status, output = run_module("comptoir_airflow.run_task", dag_ids, log=log)
         results = run_results(output)
         if not results:
-            out.print(output[-3000:], highlight=False, markup=False)
-            raise ComptoirError(f"the nightly batch did not run; see {log}")
+            raise ComptoirError(f"the nightly batch did not run: {last_line(output)} "
+                                f"(Airflow's output: {log})")
         _summary(results, started, paths.home())
         if status != 0:
             raise typer.Exit(1)

@@ -168,16 +168,16 @@ def register(app: typer.Typer) -> None:
     def check(task_id: str = typer.Argument(..., help="The task whose delivery to test.")) -> None:
         """Test the delivery: connect and log in; for e-mail, send "Test de connexion"."""
         from comptoir.automation.definitions import find
-        from comptoir.cli._airflow import log_file, run_module
+        from comptoir.cli._airflow import last_line, log_file, run_module
 
         find(task_id)  # an unknown or invalid task is said here, without starting Airflow
-        status, output = run_module("comptoir_airflow.check_delivery", [task_id],
-                                    log=log_file(f"check-{task_id}"))
+        log = log_file(f"check-{task_id}")
+        status, output = run_module("comptoir_airflow.check_delivery", [task_id], log=log)
         verdict = [line for line in output.splitlines() if line.startswith(("OK:", "FAILED:"))]
-        if verdict:
-            out.print(verdict[-1], highlight=False)
-        else:
-            err.print(output[-3000:], highlight=False)
+        if not verdict:
+            raise ComptoirError(f"the check of {task_id} did not complete: {last_line(output)} "
+                                f"(Airflow's output: {log})")
+        out.print(verdict[-1], highlight=False)
         if status != 0:
             raise typer.Exit(1)
 
@@ -189,7 +189,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Start the task now ("Démarrer"), through its DAG; exit 1 if the run failed."""
         from comptoir.automation.definitions import find
-        from comptoir.cli._airflow import log_file, run_module, run_results
+        from comptoir.cli._airflow import last_line, log_file, run_module, run_results
 
         definition = find(task_id)
         overrides = parse_overrides(definition, set_ or [])
@@ -200,8 +200,8 @@ def register(app: typer.Typer) -> None:
         results = run_results(output)
         result = results[-1] if results else None
         if result is None:
-            err.print(output[-3000:], highlight=False)
-            raise ComptoirError(f"the run of {task_id} did not complete; see {log}")
+            raise ComptoirError(f"the run of {task_id} did not complete: {last_line(output)} "
+                                f"(Airflow's output: {log})")
         _print_run(task_id, result)
         if status != 0:
             raise typer.Exit(1)

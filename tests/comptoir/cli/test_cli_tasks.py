@@ -1,6 +1,9 @@
 """`comptoir tasks`, `comptoir messages` and `comptoir mode` (the commands that need no Airflow)."""
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -58,6 +61,21 @@ def test_run_refuses_a_bad_option_before_starting_airflow(tasks_dir):
     assert "db_maintenance has no option 'colour'" in str(result.exception)
     result = run("tasks", "run", "upkeep", "--set", "vacuum=perhaps")
     assert "options.vacuum" in str(result.exception)
+
+
+def test_run_on_an_unusable_airflow_home_says_so_in_one_line(tasks_dir, comptoir_home, tmp_path):
+    write(tasks_dir, {"id": "upkeep", "type": "db_maintenance"})
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    done = subprocess.run(
+        [sys.executable, "-c", "from comptoir.cli import main; main()", "tasks", "run", "upkeep"],
+        env={**os.environ, "AIRFLOW_HOME": str(blocker / "airflow"), "COLUMNS": "300"},
+        capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"error: cannot use the Airflow home {blocker / 'airflow'} (AIRFLOW_HOME): "
+        "Not a directory"]
+    assert "Traceback" not in done.stdout
 
 
 def test_messages_and_modes(engine):
