@@ -39,7 +39,7 @@ def register(app: typer.Typer) -> None:
         html: Path | None = typer.Option(None, "--html", help="Write the HTML report here."),
     ) -> None:
         """Control every record of FILE and import the accepted ones (one transaction)."""
-        from comptoir.cli._dossier import dossier
+        from comptoir.cli.open_dossier import dossier
         from comptoir.imports.service import run_import
 
         dossier()

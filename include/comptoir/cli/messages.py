@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """The task reports, newest first (piped: one line each, newlines in bodies as \\n)."""
         from comptoir.automation.messages import list_messages
-        from comptoir.cli._dossier import dossier
+        from comptoir.cli.open_dossier import dossier
 
         with dossier().connect() as conn:
             found = list_messages(conn, task_id=task, errors_only=errors, limit=limit)

@@ -10,7 +10,7 @@ out = Console()
 
 def _switch(mode: str, state: str) -> None:
     from comptoir.automation import modes
-    from comptoir.cli._dossier import dossier
+    from comptoir.cli.open_dossier import dossier
 
     value = state.strip().lower()
     if value not in {"on", "off"}:
@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
         if ctx.invoked_subcommand is not None:
             return
         from comptoir.automation import modes
-        from comptoir.cli._dossier import dossier
+        from comptoir.cli.open_dossier import dossier
 
         with dossier().connect() as conn:
             states = modes.modes_on(conn)

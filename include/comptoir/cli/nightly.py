@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
         from comptoir import paths
         from comptoir.automation.definitions import load_folder
         from comptoir.backoffice import migrate
-        from comptoir.cli._airflow import last_line, log_file, run_module, run_results
+        from comptoir.cli.airflow_process import last_line, log_file, run_module, run_results
 
         started = time.time()
         migrate.upgrade()

@@ -19,7 +19,7 @@ def register(app: typer.Typer) -> None:
     def get(key: str = typer.Argument(..., help="Setting name.")) -> None:
         """Print one setting's value (empty when unset)."""
         from comptoir.backoffice.settings import get_setting
-        from comptoir.cli._dossier import dossier
+        from comptoir.cli.open_dossier import dossier
 
         with dossier().connect() as conn:
             value = get_setting(conn, key)
@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Change one setting."""
         from comptoir.backoffice.settings import set_setting
-        from comptoir.cli._dossier import dossier
+        from comptoir.cli.open_dossier import dossier
 
         with dossier().begin() as conn:
             stored = set_setting(conn, key, value)
@@ -42,7 +42,7 @@ def register(app: typer.Typer) -> None:
     def list_(as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
         """Every known setting, its value and what it means."""
         from comptoir.backoffice.settings import KNOWN, all_settings
-        from comptoir.cli._dossier import dossier
+        from comptoir.cli.open_dossier import dossier
 
         with dossier().connect() as conn:
             values = all_settings(conn)

@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Deliver the files waiting now, as the spool retry DAG does; exit 1 if some stay."""
         from comptoir.automation.definitions import find
-        from comptoir.cli._airflow import log_file, run_module
+        from comptoir.cli.airflow_process import log_file, run_module
         from comptoir.embedded import SPOOL_MARKER
 
         if task is not None:

@@ -168,7 +168,7 @@ def register(app: typer.Typer) -> None:
     def check(task_id: str = typer.Argument(..., help="The task whose delivery to test.")) -> None:
         """Test the delivery: connect and log in; for e-mail, send "Test de connexion"."""
         from comptoir.automation.definitions import find
-        from comptoir.cli._airflow import last_line, log_file, run_module
+        from comptoir.cli.airflow_process import last_line, log_file, run_module
 
         find(task_id)  # an unknown or invalid task is said here, without starting Airflow
         log = log_file(f"check-{task_id}")
@@ -189,7 +189,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Start the task now ("Démarrer"), through its DAG; exit 1 if the run failed."""
         from comptoir.automation.definitions import find
-        from comptoir.cli._airflow import last_line, log_file, run_module, run_results
+        from comptoir.cli.airflow_process import last_line, log_file, run_module, run_results
 
         definition = find(task_id)
         overrides = parse_overrides(definition, set_ or [])
