@@ -42,7 +42,12 @@ from comptoir.exchange.errors import (
 )
 from comptoir.exchange.mail import MailMessage
 from comptoir_airflow.exchange.connections import connection_scope
-from comptoir_airflow.exchange.net import CONNECT_TIMEOUT, IO_TIMEOUT, default_socket_timeout
+from comptoir_airflow.exchange.net import (
+    CONNECT_TIMEOUT,
+    IO_TIMEOUT,
+    default_socket_timeout,
+    hang_up,
+)
 
 __all__ = ["ImapMailbox", "encode_mailbox_name"]
 
@@ -154,11 +159,7 @@ class ImapMailbox:
             yield self
         finally:
             self.client = None
-            try:
-                client.logout()
-            except Exception:
-                with contextlib.suppress(Exception):
-                    client.shutdown()
+            hang_up(client.logout, client.shutdown)
 
     def _command(self, command: str, *args: Any) -> tuple[str, list[Any]]:
         """Run one `imaplib` command; its failures as domain errors."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["CONNECT_TIMEOUT", "IO_TIMEOUT", "default_socket_timeout", "truthy"]
+__all__ = ["CONNECT_TIMEOUT", "IO_TIMEOUT", "default_socket_timeout", "hang_up", "truthy"]
 
 CONNECT_TIMEOUT = 30
 """Seconds to wait for a server to answer: TCP connection and greeting (SSH: unless the
@@ -36,3 +36,15 @@ def truthy(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
     return bool(value)
+
+
+def hang_up(goodbye: Callable[[], object], close: Callable[[], object]) -> None:
+    """End a session: say goodbye (QUIT, LOGOUT...), else just close the socket.
+
+    Quietly: a dead connection at the end must never hide the cause of a failure.
+    """
+    try:
+        goodbye()
+    except Exception:
+        with contextlib.suppress(Exception):
+            close()

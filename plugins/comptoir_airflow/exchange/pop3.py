@@ -39,7 +39,7 @@ from comptoir.exchange.errors import (
 )
 from comptoir.exchange.mail import MailMessage
 from comptoir_airflow.exchange.connections import connection_scope
-from comptoir_airflow.exchange.net import CONNECT_TIMEOUT, IO_TIMEOUT, truthy
+from comptoir_airflow.exchange.net import CONNECT_TIMEOUT, IO_TIMEOUT, hang_up, truthy
 
 __all__ = ["POP3S_PORT", "POP3_PORT", "Pop3Mailbox", "pop3_error"]
 
@@ -156,11 +156,7 @@ class Pop3Mailbox:
         finally:
             self.client = None
             self._numbers = {}
-            try:
-                client.quit()  # commits nothing: no message was marked deleted
-            except Exception:
-                with contextlib.suppress(Exception):
-                    client.close()
+            hang_up(client.quit, client.close)  # QUIT commits nothing: nothing marked deleted
 
     def _settings(self, connection: Any) -> _Settings:
         """The connection's fields and extras, checked."""
