@@ -116,7 +116,8 @@ import_batches = Table(
     Column("records", Integer, nullable=False, server_default="0"),
     Column("accepted", Integer, nullable=False, server_default="0"),
     Column("rejected", Integer, nullable=False, server_default="0"),
-    Column("report", Text),
+    Column("report", Text, doc="a summary of the report: counts, the first rejections"),
+    Column("content_sha256", String(64), index=True, doc="SHA-256 of the file's bytes"),
 )
 
 messages = Table(

@@ -181,12 +181,14 @@ def validate(frame: pd.DataFrame, expectations: list[Any], params: dict[str, Any
             suite.add_expectation(expectation)
             used |= _columns(expectation, available)
         subset = frame[[c for c in available if c in used]]
+        # The failing rows are read from the index, which is the `_row` column: GX lists
+        # an unnamed index as is, while `unexpected_index_column_names` costs it a
+        # `DataFrame.at` per failing row (40 s for 200,000 rows already in the dossier).
+        subset.index = pd.Index(subset[ROW].to_numpy())
         batch = _STATE["batch_definition"].get_batch(batch_parameters={"dataframe": subset})
-        result = batch.validate(
-            suite,
-            expectation_parameters=params,
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW]},
-        )
+        result = batch.validate(suite, expectation_parameters=params,
+                                result_format={"result_format": "COMPLETE",
+                                               "exclude_unexpected_values": True})
         found.append(_rejections(frame, result))
         results.append(result)
     merged = results[0]
@@ -219,7 +221,8 @@ def _rejections(frame: pd.DataFrame, result: Any) -> pd.DataFrame:
             )
         if res.success:
             continue
-        rows = [entry[ROW] for entry in res.result.get("unexpected_index_list") or []]
+        rows = [entry[ROW] if isinstance(entry, dict) else entry
+                for entry in res.result.get("unexpected_index_list") or []]
         if not rows:
             continue
         rows_index = pd.Index(rows, dtype="int64")

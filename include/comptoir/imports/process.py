@@ -25,7 +25,8 @@ from comptoir.imports import bulk
 from comptoir.imports.entities.base import FILE, SEEN, Entity, Part, Run
 from comptoir.imports.gx_runner import ROW
 from comptoir.imports.readers import LINE
-from comptoir.imports.report import ImportReport, Rejection
+from comptoir.imports.rejections import COLUMNS, RejectionLog
+from comptoir.imports.report import ImportReport
 from comptoir.imports.values import distinct_text
 
 SETTINGS = ("default_regime", "purchases_module", "default_supplier")
@@ -36,8 +37,11 @@ class Processor:
 
     def __init__(self, entity: Entity, report: ImportReport, conn: Connection, *,
                  auto_create_regimes: bool, auto_create_vat: bool,
-                 input_bytes: int = 0) -> None:
+                 input_bytes: int = 0, log: RejectionLog | None = None,
+                 content_sha256: str | None = None) -> None:
         self.entity = entity
+        self.content_sha256 = content_sha256
+        self.log = log or RejectionLog(None)
         self.input_bytes = input_bytes
         self.report = report
         self.run = Run(conn, report.mode, str(report.batch_id),
@@ -55,16 +59,18 @@ class Processor:
         run.settings = {key: get_setting(run.conn, key) for key in SETTINGS}
         run.conn.execute(import_batches.insert().values(
             id=run.batch_id, entity=self.entity.name, mode=run.mode,
-            files=json.dumps(self.report.files, ensure_ascii=False)))
+            files=json.dumps(self.report.files, ensure_ascii=False),
+            content_sha256=self.content_sha256))
         self.params = self.entity.params(run)
 
     def process(self, part: Part) -> list[Any]:
         """Control and write one part; returns GX's validation results (for Data Docs)."""
         report, run = self.report, self.run
         report.warnings.extend(part.warnings)
-        for file, bad in part.malformed:
-            report.rejections.append(Rejection(file, bad.line, bad.key, "invalid_value", None,
-                                               bad.message))
+        if part.malformed:
+            self.log.add(pd.DataFrame(
+                [(file, bad.line, bad.key, "invalid_value", None, bad.message, "")
+                 for file, bad in part.malformed], columns=COLUMNS))
         report.records += len(part.malformed)
         frame = part.frame
         if frame.empty:
@@ -83,7 +89,7 @@ class Processor:
         report.records += len(frame)
         report.rejected += len(rejected)
         report.accepted += len(accepted)
-        report.rejections.extend(self._describe(frame, rejections))
+        self.log.add(self._describe(frame, rejections))
         if self.entity.unique and self.entity.unique in frame:
             self.seen.append(distinct_text(frame[self.entity.unique]))
         if not accepted.empty:
@@ -128,20 +134,32 @@ class Processor:
                 self._writer.shutdown()
                 self._writer = None
 
-    def _describe(self, frame: pd.DataFrame, rejections: pd.DataFrame) -> list[Rejection]:
+    def _describe(self, frame: pd.DataFrame, rejections: pd.DataFrame) -> pd.DataFrame:
+        """The slice's rejections with their file, line, key and record, in line order.
+
+        Text stays in Arrow-backed columns (no Python string per cell): a re-run rejects
+        every record of a million-record file.
+        """
         if rejections.empty:
-            return []
+            return pd.DataFrame(columns=COLUMNS)
         rows = pd.Index(rejections[ROW])
-        keys = self.entity.key_of(frame).reindex(rows).astype("object").tolist()
-        lines = frame[LINE].reindex(rows).tolist()
-        files = frame[FILE].reindex(rows).tolist()
-        quotes = self.entity.quotes(frame.loc[rows.unique()]).reindex(rows).tolist()
-        return [
-            Rejection(file, int(line), _text(key), rule, _text(field_name), message, quote)
-            for file, line, key, rule, field_name, message, quote in zip(
-                files, lines, keys, rejections["rule"], rejections["field"],
-                rejections["message"], quotes, strict=True)
-        ]
+        unique = rows.unique()
+        quoted = frame if len(unique) * 2 > len(frame) else frame.loc[unique]
+        quotes = self.entity.quotes(quoted)
+
+        def at_rows(series: pd.Series) -> pd.Series:
+            return series.reindex(rows).reset_index(drop=True)
+
+        described = pd.DataFrame({
+            "file": at_rows(frame[FILE]),
+            "line": at_rows(frame[LINE]),
+            "key": at_rows(self.entity.key_of(frame).astype("str")),
+            "rule": rejections["rule"].astype("str").reset_index(drop=True),
+            "field": rejections["field"].astype("str").reset_index(drop=True),
+            "message": rejections["message"].astype("str").reset_index(drop=True),
+            "record": at_rows(quotes),
+        })
+        return described.sort_values("line", kind="stable", ignore_index=True)
 
     def finish(self, now: dt.datetime) -> None:
         run, report = self.run, self.report
@@ -150,18 +168,12 @@ class Processor:
         if self._relaxed:
             bulk.restore(run.conn, self._relaxed)
             self._relaxed = None
-        report.rejections.sort(key=lambda r: (report.files.index(r.file)
-                                              if r.file in report.files else 0, r.line or 0))
+        self.log.into(report)
         report.rejected = report.records - report.accepted
         report.written = {k: int(v) for k, v in sorted(run.written.items()) if v}
         report.warnings.extend(run.warnings)
         run.conn.execute(import_batches.update().where(import_batches.c.id == run.batch_id)
                          .values(finished_at=now, records=report.records,
                                  accepted=report.accepted, rejected=report.rejected,
-                                 report=report.to_json()))
-
-
-def _text(value: object) -> str | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return None
-    return str(value)
+                                 report=json.dumps(report.summary_dict(),
+                                                   ensure_ascii=False)))

@@ -1,4 +1,9 @@
-"""The import report: the contract's JSON document and an HTML page a person reads."""
+"""The import report: the contract's JSON document and an HTML page a person reads.
+
+Bounded whatever the file: `rejections` lists the first rejections of each rule (see
+`comptoir.imports.rejections`), `rejections_by_rule` counts them all, and every one is in
+`rejections.csv` beside the report. The database keeps a summary (`summary_dict`).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,8 @@ from typing import Any
 
 EXIT_OK, EXIT_REJECTED, EXIT_ERROR = 0, 3, 1
 HTML_LIMIT = 5000
+SUMMARY_REJECTIONS = 20
+"""Rejections the summary kept in the database lists (the counts are whole)."""
 
 
 @dataclass(frozen=True)
@@ -58,13 +65,23 @@ class ImportReport:
     warnings: list[Notice] = field(default_factory=list)
     written: dict[str, int] = field(default_factory=dict)
     folder: Path | None = None  # where the run's JSON, HTML and Data Docs were written
+    rejections_by_rule: dict[str, int] = field(default_factory=dict)
+    """Every rejection, counted per rule (`rejections` lists the first ones of each)."""
+    rejections_file: str | None = None
+    """The CSV file of every rejection, beside the report (None when there is none)."""
 
     @property
     def exit_code(self) -> int:
-        """0 every record accepted, 3 some rejected, 1 the file could not be processed."""
+        """0 every record accepted, 3 some rejected (or the file is a repeat), 1 the file
+        could not be processed."""
         if self.error is not None:
             return EXIT_ERROR
-        return EXIT_REJECTED if self.rejected else EXIT_OK
+        return EXIT_REJECTED if self.rejected or self.rejections else EXIT_OK
+
+    @property
+    def complete(self) -> bool:
+        """Whether `rejections` lists every rejection (else see `rejections_file`)."""
+        return len(self.rejections) >= sum(self.rejections_by_rule.values())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -74,7 +91,19 @@ class ImportReport:
             "rejections": [r.to_dict() for r in self.rejections],
             "warnings": [w.to_dict() for w in self.warnings],
             "written": dict(self.written),
+            "rejections_by_rule": dict(self.rejections_by_rule),
+            "rejections_complete": self.complete,
+            "rejections_file": self.rejections_file,
         }
+
+    def summary_dict(self) -> dict[str, Any]:
+        """What the database keeps: the report with its first rejections only."""
+        document = self.to_dict()
+        document["rejections"] = document["rejections"][:SUMMARY_REJECTIONS]
+        document["warnings"] = document["warnings"][:SUMMARY_REJECTIONS]
+        document["rejections_complete"] = (
+            len(document["rejections"]) >= sum(self.rejections_by_rule.values()))
+        return document
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
@@ -118,6 +147,11 @@ def render_html(report: ImportReport, *, data_docs: str | None = None) -> str:
         head.append("<h2>Warnings</h2><ul>" + "".join(
             f"<li>{e(w.file)}, line {w.line if w.line is not None else '-'}: {e(w.message)}</li>"
             for w in report.warnings) + "</ul>")
+    if report.rejections_by_rule:
+        head.append("<h2>Rejections by rule</h2><table><tr><th>Rule</th><th>Count</th></tr>"
+                    + "".join(f"<tr><td>{e(rule)}</td><td>{count}</td></tr>"
+                              for rule, count in sorted(report.rejections_by_rule.items()))
+                    + "</table>")
     if report.rejections:
         shown = report.rejections[:HTML_LIMIT]
         rows = "".join(
@@ -128,9 +162,12 @@ def render_html(report: ImportReport, *, data_docs: str | None = None) -> str:
         head.append("<h2>Rejected records</h2><table><tr><th>File</th><th>Line</th><th>Key</th>"
                     "<th>Rule</th><th>Field</th><th>Message</th><th>Record</th></tr>"
                     f"{rows}</table>")
-        if len(report.rejections) > len(shown):
-            head.append(f"<p>{len(report.rejections) - len(shown)} more rejections are listed "
-                        "in the JSON report.</p>")
+        total = max(sum(report.rejections_by_rule.values()), len(report.rejections))
+        if total > len(shown):
+            where = (f'<a href="{e(report.rejections_file)}">{e(report.rejections_file)}</a>'
+                     if report.rejections_file else "the JSON report")
+            head.append(f"<p>{total - len(shown)} more rejections: every one is in "
+                        f"{where}.</p>")
     body = "\n".join(head)
     return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>Import of "
             f"{e(report.entity)}</title><style>{_STYLE}</style></head><body>{body}</body></html>\n")

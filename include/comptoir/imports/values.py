@@ -125,8 +125,14 @@ def _series(array: pa.Array, index: pd.Index) -> pd.Series:
     return pd.Series(array.to_pandas(), dtype="str").set_axis(index)
 
 
-def join_codes(codes: Iterable[object]) -> str:
-    """Codes as ONE newline-separated string: the form referential expectations take."""
+def join_codes(codes: Iterable[object] | pa.Array) -> str:
+    """Codes as ONE newline-separated string: the form referential expectations take.
+
+    Distinct and sorted; an Arrow array of text is made so on Arrow kernels.
+    """
+    if isinstance(codes, pa.Array):
+        distinct = pc.unique(codes.drop_null())
+        return CODE_SEPARATOR.join(pc.take(distinct, pc.sort_indices(distinct)).to_pylist())
     return CODE_SEPARATOR.join(sorted({str(c) for c in codes}))
 
 

@@ -84,7 +84,8 @@ def test_reports_json_html_and_data_docs(dossier, files, imp, tmp_path) -> None:
     folder = report.folder
     data = json.loads((folder / "report.json").read_text(encoding="utf-8"))
     assert set(data) == {"entity", "mode", "dry_run", "files", "batch_id", "records",
-                         "accepted", "rejected", "error", "rejections", "warnings", "written"}
+                         "accepted", "rejected", "error", "rejections", "warnings", "written",
+                         "rejections_by_rule", "rejections_complete", "rejections_file"}
     assert data["rejections"] == [{"file": "customers.csv", "line": 3, "key": "N2",
                                    "rule": "bank_details", "field": "IBAN", "message":
                                    "IBAN FR7630006000011234567890188: the check digits "

@@ -147,12 +147,16 @@ class FileResult:
     """The import's HTML report."""
     filed: str | None = None
     """Where the file went (done/ or failed/), None when it stays waiting."""
+    repeat: str | None = None
+    """Why the file is a repeat of one imported whole before (nothing written), if it is."""
 
     def line(self) -> str:
         """One line of the task report."""
         what = f"{' + '.join(self.files)} — {self.entity or 'unknown entity'}: "
         if self.error is not None:
             what += f"not imported: {self.error}"
+        elif self.repeat is not None:
+            what += f"a repeat: {self.repeat}"
         else:
             what += f"{self.records} records, {self.accepted} accepted, {self.rejected} rejected"
         where = {"done": "done", "failed": "failed", "dry run": "dry run, left waiting"}
@@ -353,7 +357,8 @@ def _failure(entity: str | None, files: list[str], options: Options, error: str)
     """A report document of the contract's shape for a file that was not imported."""
     return {"entity": entity, "mode": options.mode, "dry_run": options.dry_run,
             "files": files, "batch_id": None, "records": 0, "accepted": 0, "rejected": 0,
-            "error": error, "rejections": [], "warnings": [], "written": {}}
+            "error": error, "rejections": [], "warnings": [], "written": {},
+            "rejections_by_rule": {}, "rejections_complete": True, "rejections_file": None}
 
 
 def _file(inbox: Inbox, job: _Job, document: dict[str, Any], html: Path | None) -> FileResult:
@@ -364,7 +369,9 @@ def _file(inbox: Inbox, job: _Job, document: dict[str, Any], html: Path | None) 
         records=document["records"], accepted=document["accepted"],
         rejected=document["rejected"], error=document["error"],
         written=dict(document["written"]), batch_id=document["batch_id"],
-        report=str(html) if html else None)
+        report=str(html) if html else None,
+        repeat=next((r["message"] for r in document["rejections"]
+                     if r["rule"] == "already_imported" and r["line"] is None), None))
     if result.outcome == "dry run":
         return result
     move = inbox.failed if failed else inbox.done

@@ -1,9 +1,14 @@
 """Sales documents: a headers CSV and a lines CSV linked by IDENT / ENTETE_IDENT, or one XML
 file where the nesting links them. Create mode only.
 
-A document is written whole with its lines, WEB_IDENT as its origin, or not at all: a
-header with a rejected line is `document_incomplete`, and so are the lines of a rejected
-header. A header whose WEB_IDENT is already the origin of a document is `already_imported`.
+A document is written whole with its lines or not at all: a header with a rejected line
+is `document_incomplete`, and so are the lines of a rejected header.
+
+Its origin (the id of the document elsewhere) is its WEB_IDENT, else its IDENT as the file
+gives it (an XML PIECE without IDENT has none). A header whose origin is already the
+origin of a document of the dossier is `already_imported`: a file dropped again, or a
+corrected file sent again, creates only the documents that are new. Bytes imported whole
+before are refused as a repeat before any control (`repeat_by_content`).
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from comptoir.imports.values import join_codes
 from comptoir.imports.xml_reader import DOC, read_sales_xml
 
 PART, KEY = "_part", "_key"
+IDENT_ORIGIN = "_ident_origin"  # IDENT where WEB_IDENT is empty: the origin it will get
 HEADER, LINE_PART = "H", "L"
 TYPES = ["D", "C", "B", "F", "A", "O"]
 PERIODICITIES = ["A", "M", "J"]
@@ -79,6 +85,7 @@ class SalesDocuments(Entity):
     key = KEY
     unique = None
     chunked = False
+    repeat_by_content = True
     fields = HEADER_FIELDS + LINE_FIELDS
 
     # --- reading ----------------------------------------------------------------------
@@ -138,6 +145,8 @@ class SalesDocuments(Entity):
         headers = frame[frame[PART] == HEADER]
         lines = frame[frame[PART] == LINE_PART]
         csv = bool(frame["_csv"].iloc[0])
+        headers = headers.assign(**{IDENT_ORIGIN: headers["IDENT"].where(
+            headers["WEB_IDENT"].isna())})
         params = {**params, "header_idents": join_codes(headers[DOC].dropna())}
         found, results = [], []
         for part, checks, suffix in ((headers, self._header_checks(csv), "headers"),
@@ -167,6 +176,10 @@ class SalesDocuments(Entity):
             expect("ExpectColumnValuesToNotBeInCodes", "already_imported", "WEB_IDENT",
                    "a document of the dossier already has {value} as its origin",
                    column="WEB_IDENT", codes={"$PARAMETER": "origins"}),
+            expect("ExpectColumnValuesToNotBeInCodes", "already_imported", "IDENT",
+                   "a document of the dossier already has {value} as its origin (its "
+                   "IDENT: the file gives no WEB_IDENT)",
+                   column=IDENT_ORIGIN, codes={"$PARAMETER": "origins"}, value="IDENT"),
             expect("ExpectColumnValuesToBeFirstOccurrence", "duplicate_in_file", "IDENT",
                    "IDENT {value} appears earlier in the file", column="IDENT"),
             expect("ExpectColumnValuesToBeFirstOccurrence", "duplicate_in_file", "WEB_IDENT",
@@ -277,7 +290,8 @@ class SalesDocuments(Entity):
             "date": [d or run.today for d in values.to_dates(headers["DATE__value"])],
             "depot_id": headers["DEPOT_CODE"].map(ids["depots"]).astype("Int64").tolist(),
             "reference": headers["REFERENCE"].tolist(),
-            "origin": headers["WEB_IDENT"].tolist(), "source": "import",
+            "origin": headers["WEB_IDENT"].fillna(headers["IDENT"]).tolist(),
+            "source": "import",
             "revision_index_id": headers["INDICE_CODE"].map(ids["revision_indexes"])
             .astype("Int64").tolist(),
             "periodicity": headers["PERIODICITE"].tolist(),
