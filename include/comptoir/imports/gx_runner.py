@@ -74,17 +74,19 @@ def context() -> Any:
 
 
 def expect(kind: str, rule: str, field_name: str | None, message: str, *,
-           value: str | None = None, **kwargs: Any) -> Any:
+           value: str | None = None, decisive: bool = False, **kwargs: Any) -> Any:
     """An expectation (`kind` is the class name) tagged with the rule it enforces.
 
     `message` may hold `{value}`: the value of `value` (default: the field) on that record.
+    A `decisive` expectation runs first: a record it rejects is not controlled further
+    (a code that already exists cannot be created, whatever its other fields say).
     """
     gx()
     from comptoir.imports import expectations as custom
 
     cls = getattr(custom, kind, None) or getattr(gx().expectations, kind)
     meta = {"rule": rule, "field": field_name, "message": message,
-            "value_column": value or field_name}
+            "value_column": value or field_name, "decisive": decisive}
     return cls(meta=meta, **kwargs)
 
 
@@ -156,20 +158,51 @@ def validate(frame: pd.DataFrame, expectations: list[Any], params: dict[str, Any
              *, suite_name: str) -> Outcome:
     """Run the expectations on `frame` (which has a `_row` column) and collect rejections.
 
-    Code-list parameters are narrowed to the frame's codes first (`narrow_codes`).
-
-    GX filters the whole frame it is given for every expectation; on a big frame the
-    expectations are run in groups that share their columns, each on those columns only.
+    Decisive expectations run first, on the whole frame; the records they reject are left
+    out of the others (a re-run of a big file, every record `already_exists`, costs one
+    expectation per record, not the whole suite). Code-list parameters are narrowed to
+    the frame's codes first (`narrow_codes`).
     """
     if frame.empty or not expectations:
         return Outcome(empty_rejections(), None, suite_name)
-    module = gx()
     context()
+    for order, expectation in enumerate(expectations):
+        expectation.meta["order"] = order
+    decisive = [e for e in expectations if e.meta.get("decisive")]
+    others = [e for e in expectations if not e.meta.get("decisive")]
+    found, results = [], []
+    if decisive:
+        first, result = _run_groups(frame, decisive, params, f"{suite_name}.decisive")
+        found.append(first)
+        results.extend(result)
+        if not first.empty:
+            frame = frame.drop(index=pd.Index(first[ROW].unique()))
+    if others and not frame.empty:
+        rest, result = _run_groups(frame, others, params, suite_name)
+        found.append(rest)
+        results.extend(result)
+    if not results:
+        return Outcome(empty_rejections(), None, suite_name)
+    merged = results[0]
+    for other in results[1:]:
+        merged.results.extend(other.results)
+    rejections = pd.concat(found, ignore_index=True).sort_values([ROW, "order"], kind="stable")
+    rejections = rejections.drop_duplicates([ROW, "rule", "field"], keep="first")
+    return Outcome(rejections.drop(columns="order").reset_index(drop=True), merged, suite_name)
+
+
+def _run_groups(frame: pd.DataFrame, expectations: list[Any], params: dict[str, Any],
+                suite_name: str) -> tuple[pd.DataFrame, list[Any]]:
+    """GX's verdicts on `frame`; on a big frame, in groups of expectations sharing columns.
+
+    GX filters the whole frame it is given for every expectation: each group runs on its
+    own columns only.
+    """
+    module = gx()
     params = narrow_codes(frame, expectations, params)
     available = list(frame.columns)
     groups: dict[frozenset[str], list[Any]] = {}
-    for order, expectation in enumerate(expectations):
-        expectation.meta["order"] = order
+    for expectation in expectations:
         columns = frozenset(_columns(expectation, available))
         groups.setdefault(columns if len(frame) >= GROUP_ROWS else frozenset(), []).append(
             expectation)
@@ -191,12 +224,7 @@ def validate(frame: pd.DataFrame, expectations: list[Any], params: dict[str, Any
                                                "exclude_unexpected_values": True})
         found.append(_rejections(frame, result))
         results.append(result)
-    merged = results[0]
-    for other in results[1:]:
-        merged.results.extend(other.results)
-    rejections = pd.concat(found, ignore_index=True).sort_values([ROW, "order"], kind="stable")
-    rejections = rejections.drop_duplicates([ROW, "rule", "field"], keep="first")
-    return Outcome(rejections.drop(columns="order").reset_index(drop=True), merged, suite_name)
+    return pd.concat(found, ignore_index=True), results
 
 
 def _raised(info: dict[str, Any]) -> str | None:
@@ -221,22 +249,37 @@ def _rejections(frame: pd.DataFrame, result: Any) -> pd.DataFrame:
             )
         if res.success:
             continue
-        rows = [entry[ROW] if isinstance(entry, dict) else entry
-                for entry in res.result.get("unexpected_index_list") or []]
+        rows = res.result.get("unexpected_index_list") or []
         if not rows:
             continue
+        if isinstance(rows[0], dict):
+            rows = [entry[ROW] for entry in rows]
         rows_index = pd.Index(rows, dtype="int64")
         field_name = meta.get("field")
         template = meta.get("message", "")
         source = meta.get("value_column")
         if source and source in frame.columns and "{value}" in template:
-            values = frame[source].reindex(rows_index).fillna("")
-            messages = [template.format(value=v) for v in values.astype("object").tolist()]
+            messages = _fill(template, frame[source].reindex(rows_index))
         else:
-            messages = [template] * len(rows)
+            messages = pd.Series(template, index=range(len(rows)), dtype="str")
         parts.append(pd.DataFrame({ROW: rows_index.to_numpy(), "rule": meta.get("rule"),
-                                   "field": field_name, "message": messages,
+                                   "field": field_name, "message": messages.to_numpy(),
                                    "order": meta.get("order", 0)}))
     if not parts:
         return empty_rejections().assign(order=pd.Series([], dtype="int64"))
     return pd.concat(parts, ignore_index=True)
+
+
+def _fill(template: str, values: pd.Series) -> pd.Series:
+    """`template.format(value=v)` for every value, on Arrow kernels (a null is empty)."""
+    import pyarrow.compute as pc
+
+    from comptoir.imports.values import arrow_text
+
+    pieces = [piece.replace("{{", "{").replace("}}", "}") for piece in template.split("{value}")]
+    text = pc.fill_null(arrow_text(values), "")
+    arrays: list[Any] = [pieces[0]]
+    for piece in pieces[1:]:
+        arrays += [text, piece]
+    joined = pc.binary_join_element_wise(*arrays, "")
+    return pd.Series(joined, dtype="str")

@@ -16,7 +16,6 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlalchemy import Connection, String, Table, bindparam, cast, func, select
 
@@ -90,21 +89,17 @@ def copy_frame(conn: Connection, table: Table, frame: pd.DataFrame,
         raise WriteError(f"{table.name}: {first[0] if first else type(exc).__name__}") from exc
 
 
-def column_values(conn: Connection, table: Table, column: str) -> pa.Array:
-    """Every non-null value of `table.column`, as text, in one Arrow array.
+def joined_values(conn: Connection, table: Table, column: str) -> str:
+    """Every non-null value of `table.column` as ONE text, newline-separated (unordered).
 
-    The database joins them into one text (`string_agg`, `group_concat`) that Arrow
-    splits: one round trip and no Python object per value, where a re-run of a big file
-    reads the million codes it wrote before.
+    The database joins them (`string_agg`, `group_concat`): one round trip and no Python
+    object per value, where a re-run of a big file reads the million codes it wrote.
     """
     col = table.c[column]
     joiner = func.string_agg if is_postgres(conn) else func.group_concat
     joined = conn.execute(select(joiner(cast(col, String), values.CODE_SEPARATOR))
                           .where(col.is_not(None))).scalar()
-    if not joined:
-        return pa.array([], type=pa.string())
-    return pc.split_pattern(pa.array([joined], type=pa.large_string()),
-                            values.CODE_SEPARATOR).flatten().cast(pa.string())
+    return joined or ""
 
 
 def insert(conn: Connection, table: Table, frame: pd.DataFrame,

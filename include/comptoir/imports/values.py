@@ -131,15 +131,23 @@ def join_codes(codes: Iterable[object] | pa.Array) -> str:
     Distinct and sorted; an Arrow array of text is made so on Arrow kernels.
     """
     if isinstance(codes, pa.Array):
-        distinct = pc.unique(codes.drop_null())
-        return CODE_SEPARATOR.join(pc.take(distinct, pc.sort_indices(distinct)).to_pylist())
+        distinct = pc.unique(codes.drop_null().cast(pa.large_string()))
+        ordered = pc.take(distinct, pc.sort_indices(distinct))
+        if not len(ordered):
+            return ""
+        # joined by Arrow: no Python string per code (a dossier holds a million codes)
+        whole = pa.LargeListArray.from_arrays(pa.array([0, len(ordered)], pa.int64()), ordered)
+        return pc.binary_join(whole, pa.scalar(CODE_SEPARATOR, pa.large_string()))[0].as_py()
     return CODE_SEPARATOR.join(sorted({str(c) for c in codes}))
 
 
 @lru_cache(maxsize=32)
 def code_array(codes: str) -> pa.Array:
     """The codes of a `join_codes` string, as an Arrow array (cached: read once per run)."""
-    return pa.array(codes.split(CODE_SEPARATOR) if codes else [], type=pa.string())
+    if not codes:
+        return pa.array([], type=pa.string())
+    return pc.split_pattern(pa.array([codes], type=pa.large_string()),
+                            CODE_SEPARATOR).flatten().cast(pa.string())
 
 
 def distinct_text(series: pd.Series) -> pa.Array:
@@ -160,7 +168,7 @@ def codes_among(codes: str | pa.Array, candidates: pa.Array) -> str:
     if not len(candidates):
         return ""
     kept = candidates.filter(pc.is_in(candidates, value_set=code_set(codes)))
-    return join_codes(kept.to_pylist())
+    return join_codes(kept)
 
 
 def map_codes(series: pd.Series, ids: Mapping[str, int]) -> pd.Series:

@@ -83,3 +83,17 @@ def test_vat_rate_must_be_a_percentage_at_least_zero(dossier, files, imp) -> Non
     v = vat_codes.c
     assert fetch(dossier, select(v.code, v.rate).where(v.code.in_(["V1", "V4"]))
                  .order_by(v.code)) == [("V1", Decimal("5.5")), ("V4", Decimal(0))]
+
+
+def test_a_code_that_exists_is_refused_for_that_alone(dossier, files, imp) -> None:
+    """already_exists (create) and not_found (modify) decide alone: the record's other
+    fields are not controlled, so a re-run of a big file costs one control per record."""
+    path = files("customers.csv", "CODE;DESIG;REGIME_CODE;EMAIL\n"
+                 "C1;;NOPE;not-an-email\n"
+                 "N1;;NOPE;\n")
+    report = imp("customers", path)
+    assert found(report) == {(2, "already_exists"), (3, "required"), (3, "unknown_regime")}
+
+    path = files("customers.csv", "CODE;DESIG;REGIME_CODE\nGONE;;NOPE\nC1;;NOPE\n")
+    report = imp("customers", path, mode="modify")
+    assert found(report) == {(2, "not_found"), (3, "unknown_regime")}

@@ -20,7 +20,7 @@ from comptoir.imports.entities.depots import stock_records_for
 from comptoir.imports.errors import ImportFileError
 from comptoir.imports.gx_runner import expect
 from comptoir.imports.report import Notice
-from comptoir.imports.values import join_codes, map_codes
+from comptoir.imports.values import map_codes
 
 
 class Articles(CodedEntity):
@@ -47,8 +47,8 @@ class Articles(CodedEntity):
 
     def params(self, run: Run) -> dict[str, str]:
         found = super().params(run)
-        found["vat_codes"] = join_codes(codes_of(run.conn, vat_codes))
-        found["supplier_codes"] = join_codes(codes_of(run.conn, suppliers))
+        found["vat_codes"] = codes_of(run.conn, vat_codes)
+        found["supplier_codes"] = codes_of(run.conn, suppliers)
         default = run.settings.get("default_supplier")
         if not self.purchases(run) and default:
             supplier = loader.id_map(run.conn, suppliers).get(default)

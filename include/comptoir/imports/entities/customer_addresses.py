@@ -52,7 +52,7 @@ class CustomerAddresses(Entity):
                                 .select_from(customer_addresses.join(customers))).all()
         existing = pd.DataFrame(rows, columns=list(_PARTS), dtype="str")
         keys = address_key([existing[p] for p in _PARTS]) if len(existing) else []
-        return {"customer_codes": join_codes(codes_of(run.conn, customers)),
+        return {"customer_codes": codes_of(run.conn, customers),
                 "address_keys": join_codes(keys)}
 
     def expectations(self, run: Run) -> list[Any]:
@@ -66,7 +66,7 @@ class CustomerAddresses(Entity):
                                       "the file", value="PROPRIO_CODE"),
             expect("ExpectColumnValuesToNotBeInCodes", "already_exists", "PROPRIO_CODE",
                    "customer {value} already has this address", column=ADDRESS_KEY,
-                   value="PROPRIO_CODE", codes={"$PARAMETER": "address_keys"}),
+                   value="PROPRIO_CODE", codes={"$PARAMETER": "address_keys"}, decisive=True),
         ]
 
     def write(self, run: Run, accepted: pd.DataFrame) -> None:

@@ -14,7 +14,7 @@ from comptoir.backoffice.schema import tax_regimes
 from comptoir.imports import loader, values
 from comptoir.imports.entities.base import CodedEntity, Field, Run, codes_of
 from comptoir.imports.gx_runner import expect
-from comptoir.imports.values import join_codes, map_codes
+from comptoir.imports.values import map_codes
 
 REGIME = "_regime"
 
@@ -46,7 +46,7 @@ class ThirdParty(CodedEntity):
 
     def params(self, run: Run) -> dict[str, str]:
         found = super().params(run)
-        found["regime_codes"] = join_codes(codes_of(run.conn, tax_regimes))
+        found["regime_codes"] = codes_of(run.conn, tax_regimes)
         return found
 
     def expectations(self, run: Run) -> list[Any]:
