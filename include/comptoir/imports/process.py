@@ -30,6 +30,8 @@ from comptoir.imports.report import ImportReport
 from comptoir.imports.values import distinct_text
 
 SETTINGS = ("default_regime", "purchases_module", "default_supplier")
+#: Rejections described (file, line, key, record as written) at a time.
+DESCRIBE_ROWS = 50_000
 
 
 class Processor:
@@ -89,7 +91,10 @@ class Processor:
         report.records += len(frame)
         report.rejected += len(rejected)
         report.accepted += len(accepted)
-        self.log.add(self._describe(frame, rejections))
+        rejections = rejections.sort_values(ROW, kind="stable", ignore_index=True)
+        for start in range(0, len(rejections), DESCRIBE_ROWS):
+            # a slice at a time: a re-run rejects every record of a big file
+            self.log.add(self._describe(frame, rejections.iloc[start:start + DESCRIBE_ROWS]))
         if self.entity.unique and self.entity.unique in frame:
             self.seen.append(distinct_text(frame[self.entity.unique]))
         if not accepted.empty:
@@ -144,16 +149,16 @@ class Processor:
             return pd.DataFrame(columns=COLUMNS)
         rows = pd.Index(rejections[ROW])
         unique = rows.unique()
-        quoted = frame if len(unique) * 2 > len(frame) else frame.loc[unique]
-        quotes = self.entity.quotes(quoted)
+        part = frame if len(unique) == len(frame) else frame.loc[unique]
+        quotes = self.entity.quotes(part)
 
         def at_rows(series: pd.Series) -> pd.Series:
             return series.reindex(rows).reset_index(drop=True)
 
         described = pd.DataFrame({
-            "file": at_rows(frame[FILE]),
-            "line": at_rows(frame[LINE]),
-            "key": at_rows(self.entity.key_of(frame).astype("str")),
+            "file": at_rows(part[FILE]),
+            "line": at_rows(part[LINE]),
+            "key": at_rows(self.entity.key_of(part).astype("str")),
             "rule": rejections["rule"].astype("str").reset_index(drop=True),
             "field": rejections["field"].astype("str").reset_index(drop=True),
             "message": rejections["message"].astype("str").reset_index(drop=True),
