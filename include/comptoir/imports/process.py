@@ -71,7 +71,7 @@ class Processor:
         report.warnings.extend(part.warnings)
         if part.malformed:
             self.log.add(pd.DataFrame(
-                [(file, bad.line, bad.key, "invalid_value", None, bad.message, "")
+                [(file, bad.line, bad.key, "invalid_value", None, bad.message, bad.record)
                  for file, bad in part.malformed], columns=COLUMNS))
         report.records += len(part.malformed)
         frame = part.frame

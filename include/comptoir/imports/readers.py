@@ -3,8 +3,10 @@
 The file is read whole as bytes; its encoding is UTF-8 (with or without BOM) or else
 Windows-1252. Column names are matched without regard to case or surrounding spaces.
 Every value is text, stripped; an empty field is null. `_line` is the physical line the
-record starts on (header = line 1). A record with the wrong number of fields is kept
-aside as malformed; anything that makes the whole file unreadable raises `ImportFileError`.
+record starts on (header = line 1). A record with the wrong number of fields, or with a
+field longer than `FIELD_LIMIT` characters (or on a line longer than `LINE_LIMIT` bytes),
+is kept aside as malformed and the others are read; anything that makes the whole file
+unreadable, a quote never closed among them, raises `ImportFileError`.
 
 Files without a double quote (the common case, and big generated files) are parsed by
 pyarrow; files with quotes by Python's csv module, which tells where each record starts.
@@ -25,7 +27,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from comptoir.imports.csv_scan import FIELD_LIMIT, LINE_LIMIT, breaks, long_lines, record_end
 from comptoir.imports.errors import ImportFileError
+from comptoir.imports.rejections import CUT, cut
 from comptoir.imports.report import Notice
 
 LINE = "_line"
@@ -35,11 +39,13 @@ _BOMS = {codecs.BOM_UTF32_LE: "UTF-32", codecs.BOM_UTF32_BE: "UTF-32",
 
 @dataclass
 class Malformed:
-    """A record that could not be split into the header's fields."""
+    """A record that could not be read: not the header's number of fields, or too long."""
 
     line: int
     key: str | None
     message: str
+    record: str = ""
+    """The record as written (cut), when the reader has it."""
 
 
 @dataclass
@@ -236,27 +242,118 @@ def _read_arrow(data: bytes, sep: str, width: int, *,
     return table, bad
 
 
-def _read_python(data: bytes, sep: str, width: int) -> tuple[list[list[str]], list[int],
-                                                            list[tuple[int, list[str]]]]:
+def _read_python(text: str, sep: str, width: int, name: str) -> tuple[
+        list[list[str]], list[int], list[tuple[int, list[str]]], list[Malformed]]:
+    """Records of the right width and their lines, records of another width, records too
+    long to read (a field over `FIELD_LIMIT`: the next record is read after it)."""
     rows: list[list[str]] = []
     lines: list[int] = []
     bad: list[tuple[int, list[str]]] = []
-    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""), delimiter=sep,
-                        strict=False)
-    end = 0
-    try:
-        for row in reader:
-            start, end = end + 1, reader.line_num
-            if not row:
-                continue
-            if len(row) == width:
-                rows.append(row)
-                lines.append(start)
-            else:
-                bad.append((start, row))
-    except csv.Error as exc:
-        raise ImportFileError(f"line {reader.line_num}: {exc}") from None
-    return rows, lines, bad
+    too_long: list[Malformed] = []
+    handle = io.StringIO(text, newline="")
+    reader = csv.reader(handle, delimiter=sep, strict=False)
+    before = end = 0   # lines read by earlier readers; last line read
+    pos = last = 0     # offsets of the record being read and of the last one read
+    last_line = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            stop, opened = record_end(text, pos, sep)
+            if opened is not None:
+                raise _unclosed(name, text, pos, end + 1, opened) from None
+            if stop - pos <= min(FIELD_LIMIT, csv.field_size_limit()):
+                raise ImportFileError(f"{name}: cannot be read as CSV (line "
+                                      f"{before + reader.line_num}: {exc})") from None
+            too_long.append(_field_too_long(end + 1, text[pos: pos + 4 * CUT],
+                                            _chars(text, pos, stop), sep))
+            end = before = end + breaks(text, pos, stop)
+            pos = handle.seek(stop)
+            reader = csv.reader(handle, delimiter=sep, strict=False)
+            continue
+        start, end = end + 1, before + reader.line_num
+        here, pos = pos, handle.tell()
+        if not row:
+            continue
+        last, last_line = here, start
+        if pos - here > FIELD_LIMIT and max(map(len, row)) > FIELD_LIMIT:
+            too_long.append(_field_too_long(start, text[here: here + 4 * CUT],
+                                            _chars(text, here, pos), sep))
+        elif len(row) == width:
+            rows.append(row)
+            lines.append(start)
+        else:
+            bad.append((start, row))
+    if last_line:
+        opened = record_end(text, last, sep)[1]
+        if opened is not None:
+            raise _unclosed(name, text, last, last_line, opened)
+    return rows, lines, bad, too_long
+
+
+def _chars(text: str, start: int, stop: int) -> int:
+    """Characters of the record text[start:stop], its line break left out."""
+    return len(text[max(start, stop - 2): stop].rstrip("\r\n")) + max(stop - 2 - start, 0)
+
+
+def _unclosed(name: str, text: str, start: int, line: int, opened: int) -> ImportFileError:
+    """The error for the quote at `opened`, never closed (its record starts on `line`)."""
+    return ImportFileError(f"{name}: quote opened on line {line + breaks(text, start, opened)}"
+                           " is never closed")
+
+
+def _field_too_long(line: int, head: str, chars: int, sep: str) -> Malformed:
+    """A record with a field over `FIELD_LIMIT` characters (`head`: how it starts)."""
+    return Malformed(line, _key(head, sep),
+                     f"a field of this record is longer than {FIELD_LIMIT:,} characters "
+                     f"(the record has {chars:,}): it is not read", cut(head, length=chars))
+
+
+def _key(head: str, sep: str) -> str | None:
+    """The record's first field, when the start of the record shows it whole and short."""
+    first, found, _ = head.partition(sep)
+    key = first.strip().strip('"').strip()
+    return key if found and key and len(key) <= 100 else None
+
+
+def _set_aside_long_lines(data: bytes, sep: str, header_line: int) -> tuple[
+        bytes, list[Malformed]]:
+    """The file with its lines too long to read emptied (line breaks kept, so the other
+    lines keep their numbers) and those lines as malformed records: a field over
+    `FIELD_LIMIT` characters, or a line over `LINE_LIMIT` bytes (pyarrow's block).
+    For files without quotes, where a line is a record."""
+    found = long_lines(data, FIELD_LIMIT)
+    if not found:
+        return data, []
+    view = memoryview(data)
+    pieces: list[memoryview] = []
+    malformed: list[Malformed] = []
+    line, counted, kept = 1, 0, 0
+    for start, stop in found:
+        line += breaks(data, counted, start)
+        counted = start
+        if line <= header_line:
+            continue
+        fields = data[start:stop].split(sep.encode())
+        lengths = [len(value.decode("utf-8")) for value in fields]
+        chars = sum(lengths) + len(fields) - 1
+        head = data[start: start + 16 * CUT].decode("utf-8", errors="ignore")[: 4 * CUT]
+        if max(lengths) > FIELD_LIMIT:
+            malformed.append(_field_too_long(line, head, chars, sep))
+        elif stop - start > LINE_LIMIT:
+            malformed.append(Malformed(
+                line, _key(head, sep), f"this line is longer than {LINE_LIMIT:,} bytes "
+                f"({stop - start:,}): it is not read", cut(head, length=chars)))
+        else:
+            continue
+        pieces.append(view[kept:start])
+        kept = stop
+    if not malformed:
+        return data, []
+    pieces.append(view[kept:])
+    return b"".join(pieces), malformed
 
 
 def read_csv(path: Path, *, sep: str, known: Iterable[str], mandatory: Iterable[str],
@@ -277,6 +374,7 @@ def read_csv(path: Path, *, sep: str, known: Iterable[str], mandatory: Iterable[
     malformed: list[Malformed] = []
     arrow = None
     if b'"' not in data:
+        data, malformed = _set_aside_long_lines(data, sep, header_line)
         try:
             arrow = _read_arrow(data, sep, width)
         except pa.ArrowInvalid as exc:
@@ -297,10 +395,11 @@ def read_csv(path: Path, *, sep: str, known: Iterable[str], mandatory: Iterable[
                    for position, column in positions.items()}
         del table
     else:
-        try:
-            rows, lines_list, bad_rows = _read_python(data, sep, width)
-        except ImportFileError as exc:
-            raise ImportFileError(f"{name}: cannot be read as CSV ({exc})") from None
+        text = data.decode("utf-8")
+        del data
+        rows, lines_list, bad_rows, too_long = _read_python(text, sep, width, name)
+        del text
+        malformed.extend(too_long)
         for line, row in bad_rows:
             malformed.append(_malformed(line, len(row), width, row[0] if row else None))
         lines = np.asarray(lines_list, dtype=np.int64)
@@ -310,6 +409,7 @@ def read_csv(path: Path, *, sep: str, known: Iterable[str], mandatory: Iterable[
     table = pa.table(columns)
     if len(lines) and lines[0] == header_line:
         table = table.slice(1)  # the header is the first record read
+    malformed.sort(key=lambda bad: bad.line)
     return RawFile(name, table, encoding, warnings, malformed)
 
 

@@ -15,6 +15,7 @@ every report, not 1 MB (or 2 in the HTML page).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -30,15 +31,21 @@ PER_RULE = 1000
 CUT = 500
 """Characters kept of a quoted record or a message."""
 COLUMNS = ["file", "line", "key", "rule", "field", "message", "record"]
+_MARK = re.compile(r"… \[cut: \d+ characters\]\Z")
 _SCHEMA = pa.schema([(name, pa.int64() if name == "line" else pa.string())
                      for name in COLUMNS])
 
 
-def cut(text: str, limit: int = CUT) -> str:
-    """`text`, or its first `limit` characters and a marker saying how long it was."""
-    if len(text) <= limit:
+def cut(text: str, limit: int = CUT, length: int | None = None) -> str:
+    """`text`, or its first `limit` characters and a marker saying how long it was.
+
+    `length` is the length of the whole value when `text` is only its start (a reader
+    does not keep a 16 MiB line to quote it); text cut before is left as it is.
+    """
+    length = len(text) if length is None else length
+    if length <= limit or _MARK.match(text, limit):
         return text
-    return f"{text[:limit]}… [cut: {len(text)} characters]"
+    return f"{text[:limit]}… [cut: {length} characters]"
 
 
 def cut_series(series: pd.Series, limit: int = CUT) -> pd.Series:
