@@ -218,13 +218,14 @@ def _nonblank_lines(data: bytes) -> np.ndarray:
 
 
 def _read_arrow(data: bytes, sep: str, width: int, *,
-                threads: bool = True) -> tuple[pa.Table, list[tuple[int, int]]]:
+                threads: bool = True) -> tuple[pa.Table, list[tuple[int, int, str | None]]]:
     """pyarrow's parse (empty fields null); the line of a record of the wrong width is
-    only known to a single-threaded parse, so a file that has one is parsed again so."""
-    bad: list[tuple[int, int]] = []
+    only known to a single-threaded parse, so a file that has one is parsed again so.
+    A record of the wrong width comes with its number, width and first field."""
+    bad: list[tuple[int, int, str | None]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
-        bad.append((row.number, row.actual_columns))
+        bad.append((row.number, row.actual_columns, _key(row.text[:200], sep)))
         return "skip"
 
     names = [f"c{i}" for i in range(width)]
@@ -385,9 +386,9 @@ def read_csv(path: Path, *, sep: str, known: Iterable[str], mandatory: Iterable[
     if arrow is not None:
         table, bad = arrow
         del data
-        bad_numbers = {number for number, _ in bad}
-        for number, count in bad:
-            malformed.append(_malformed(int(record_lines[number - 1]), count, width, None))
+        bad_numbers = {number for number, _, _ in bad}
+        for number, count, key in bad:
+            malformed.append(_malformed(int(record_lines[number - 1]), count, width, key))
         keep = np.array([n for n in range(1, len(record_lines) + 1) if n not in bad_numbers],
                         dtype=np.int64) if bad else np.arange(1, len(record_lines) + 1)
         lines = record_lines[keep - 1][: table.num_rows]

@@ -69,7 +69,9 @@ def test_an_oversized_line_of_a_sales_documents_lines_file_is_rejected(
     report = imp("sales_documents", head, lines_file=lines)
     assert report.error is None
     assert {(r.file, r.line, r.key, r.rule) for r in report.rejections} == {
-        (lines.name, 3, "H2", "invalid_value")}
+        (lines.name, 3, "H2", "invalid_value"), (head.name, 3, "H2", "document_incomplete")}
+    # a document is written whole or not at all: H2 lost a line, so H2 is not written
+    assert rows(dossier, "SELECT origin FROM sales_documents ORDER BY origin") == [("H1",)]
     assert rows(dossier, "SELECT l.description FROM sales_document_lines l JOIN "
                 "sales_documents d ON d.id = l.document_id WHERE d.origin = 'H1' "
                 "ORDER BY l.line_no") == [("One",), ("Two",)]
@@ -94,3 +96,18 @@ def test_the_line_named_is_the_quote_s_own_in_a_multi_line_record(engine, files,
 def test_a_quote_inside_a_field_is_plain_text_not_an_open_quote(engine, files, imp) -> None:
     report = imp("regimes", files("regimes.csv", HEAD + 'R1;Screen 24"\nR2;Two\n'))
     assert (report.error, report.accepted) == (None, 2)
+
+
+def test_a_lines_file_line_with_too_many_fields_leaves_its_document_out(
+        dossier, files, imp) -> None:
+    head = files("sales_documents.csv", "IDENT;CLIENT_CODE;TYPE\nH1;C1;F\nH2;C1;F\n")
+    lines = files("sales_documents_lines.csv",
+                  "ENTETE_IDENT;ART_CODE;DESIG;QTE;PU_HT\n"
+                  "H1;A1;One;1;10\n"
+                  "H2;A1;Two;1;10;extra\n"
+                  "H2;A1;Three;1;10\n")
+    report = imp("sales_documents", head, lines_file=lines)
+    assert {(r.file, r.line, r.rule) for r in report.rejections} == {
+        (lines.name, 3, "invalid_value"), (head.name, 3, "document_incomplete"),
+        (lines.name, 4, "document_incomplete")}
+    assert rows(dossier, "SELECT origin FROM sales_documents ORDER BY origin") == [("H1",)]

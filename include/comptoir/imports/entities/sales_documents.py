@@ -51,6 +51,7 @@ from comptoir.imports.xml_reader import DOC, read_sales_xml
 
 PART, KEY = "_part", "_key"
 IDENT_ORIGIN = "_ident_origin"  # IDENT where WEB_IDENT is empty: the origin it will get
+UNREAD_LINE = "_unread_line"  # a header one of whose lines could not be read
 HEADER, LINE_PART = "H", "L"
 TYPES = ["D", "C", "B", "F", "A", "O"]
 PERIODICITIES = ["A", "M", "J"]
@@ -123,8 +124,14 @@ class SalesDocuments(Entity):
         h[DOC], h[KEY] = h["IDENT"], h["IDENT"]
         b[DOC], b[KEY] = b["ENTETE_IDENT"], b["ENTETE_IDENT"]
         bad = [(head.name, m) for m in head.malformed] + [(body.name, m) for m in body.malformed]
-        return Part(_combine(h, b, head.name, body.name, csv=True),
-                    head.warnings + body.warnings, bad)
+        frame = _combine(h, b, head.name, body.name, csv=True)
+        # A line that could not be read (too long, wrong number of fields) still belongs
+        # to its document when the lines file starts with ENTETE_IDENT: the document is
+        # then incomplete, and a document is written whole or not at all.
+        first = body.table.column_names[0] if body.table.column_names else None
+        unread = {m.key for m in body.malformed if m.key} if first == "ENTETE_IDENT" else set()
+        frame[UNREAD_LINE] = (frame[PART] == HEADER) & frame[DOC].isin(unread)
+        return Part(frame, head.warnings + body.warnings, bad)
 
     # --- controls ---------------------------------------------------------------------
 
@@ -228,6 +235,8 @@ class SalesDocuments(Entity):
         owners = headers[headers[DOC].notna() & ~headers[DOC].duplicated()]
         bad_headers = set(owners.loc[owners.index.isin(rejected_rows), DOC])
         bad_lines = set(lines.loc[lines.index.isin(rejected_rows), DOC].dropna())
+        if UNREAD_LINE in owners:
+            bad_lines |= set(owners.loc[owners[UNREAD_LINE].astype(bool), DOC])
         head = owners[owners[DOC].isin(bad_lines) & ~owners.index.isin(rejected_rows)]
         tail = lines[lines[DOC].isin(bad_headers | bad_lines) & ~lines.index.isin(rejected_rows)]
         parts = [
