@@ -1,7 +1,7 @@
 """Controlled import of 1,000,000 customers and 1,000,000 articles into PostgreSQL, against
-PostgreSQL's own COPY of the same files into a bare table.
+PostgreSQL's own COPY of the same files into a bare table; then the fixed costs of small files.
 
-    python bench/imports.py [--rows N] [--errors RATE] [--server URL]
+    python bench/imports.py [--rows N] [--errors RATE] [--server URL] [--small]
 
 The files come from the demo generator (`comptoir.demo.files`: valid IBANs, a sprinkling
 of mistakes). A fresh PostgreSQL database gets the reference files (regimes, VAT codes,
@@ -19,6 +19,13 @@ Then the customers file is imported a second time (every record `already_exists`
 re-run must take less time and memory than the first run, and its reports stay bounded
 (sizes of report.json, report.html, rejections.csv and of the summary the database
 keeps are printed); exits 1 when the re-run costs more.
+
+Small files (`--small` runs only this part): the time of `import great_expectations` alone
+(a fresh interpreter), a 10-record customers file through `comptoir import` (a subprocess,
+wall-clock, fresh SQLite dossier) and 10 files of 10 customers imported by one run of an
+`imports` task's DAG (`dag.test()` in a child process with its own Airflow home, the
+wall-clock of the run, Great Expectations imported inside it). Exits 1 when that DAG run
+takes more than 10 s.
 """
 
 from __future__ import annotations
@@ -154,12 +161,25 @@ def main() -> int:
     parser.add_argument("--errors", type=float, default=0.002)
     parser.add_argument("--server", default=os.environ.get("COMPTOIR_BENCH_DATABASE_URL",
                                                            SERVER))
+    parser.add_argument("--small", action="store_true",
+                        help="only the small files (CLI and one DAG run of 10 files)")
     parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--dag-run", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         _one(*args.one)
         return 0
+    if args.dag_run:
+        _dag_run(args.dag_run)
+        return 0
+    if args.small:
+        return small_files()
+    status = big_files(args)
+    return small_files() or status
 
+
+def big_files(args: argparse.Namespace) -> int:
+    """A million customers and a million articles: the import against PostgreSQL's COPY."""
     from comptoir.backoffice import migrate
     from comptoir.demo.files import Request, write_files
     from comptoir.imports.service import run_import
@@ -205,6 +225,148 @@ def main() -> int:
           f"within {FLOOR_LIMIT:g} × table COPY and under 1.5 GiB: "
           f"{'MISSED' if failed else 'met'}")
     return 1 if failed else 0
+
+
+# --- Small files: what a run costs whatever its size ---------------------------------------
+
+SMALL_RECORDS = 10
+SMALL_FILES = 10
+DAG_LIMIT = 10.0  # seconds for one DAG run importing SMALL_FILES files
+DAG_ID = "bench-small-imports"
+
+
+def _env(work: Path, url: str) -> dict[str, str]:
+    """A child's environment: this checkout's code, a data home and dossier of the bench's own."""
+    airflow = work / "airflow"
+    return {**os.environ,
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "include"), str(ROOT / "plugins"),
+                                           os.environ.get("PYTHONPATH", "")]),
+            "COMPTOIR_HOME": str(work / "home"), "COMPTOIR_TASKS_DIR": str(work / "tasks"),
+            "COMPTOIR_DATABASE_URL": url, "GX_ANALYTICS_ENABLED": "False",
+            "AIRFLOW_HOME": str(airflow),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{airflow / 'airflow.db'}",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING"}
+
+
+def _gx_import(env: dict[str, str]) -> float:
+    """`import great_expectations` in a fresh interpreter (the module alone, no Comptoir)."""
+    code = ("import time; s = time.perf_counter(); import great_expectations; "
+            "print(time.perf_counter() - s)")
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True, env=env)
+    return float(child.stdout.strip().splitlines()[-1])
+
+
+def _comptoir(env: dict[str, str], *args: str) -> tuple[int, float, float]:
+    """`comptoir ARGS` in a subprocess: its exit status, wall-clock and CPU seconds."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    child = subprocess.run([sys.executable, "-c", "from comptoir.cli import main; main()",
+                            *args], capture_output=True, text=True, env=env)
+    seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if child.returncode not in (0, 3):
+        raise RuntimeError(f"comptoir {' '.join(args)}: {child.stderr or child.stdout}")
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return child.returncode, seconds, cpu
+
+
+def _small_files(folder: Path, source: Path, count: int) -> list[Path]:
+    """`count` customers files of SMALL_RECORDS records each, cut from `source`."""
+    header, *records = source.read_text(encoding="utf-8").splitlines()
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for number in range(count):
+        chunk = records[number * SMALL_RECORDS:(number + 1) * SMALL_RECORDS]
+        path = folder / f"customers_{number + 1:02d}.csv"
+        path.write_text("\n".join([header, *chunk]) + "\n", encoding="utf-8")
+        files.append(path)
+    return files
+
+
+def _dag_run(dag_id: str) -> None:
+    """Child process: one run of the DAG `dag_id`; print its wall-clock and state as JSON."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    os.environ["_AIRFLOW_PARSING_CONTEXT_DAG_ID"] = dag_id
+    dag = DagBag(dag_folder=str(ROOT / "dags" / "comptoir_tasks.py")).dags[dag_id]
+    start, cpu = time.perf_counter(), time.process_time()
+    run = dag.test()
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        steps = {ti.task_id: (ti.end_date - ti.start_date).total_seconds()
+                 for ti in run.get_task_instances(session=session) if ti.end_date}
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "steps": steps,
+                      "state": str(getattr(run.state, "value", run.state))}))
+
+
+def small_files() -> int:
+    """GX's import, a small file through the CLI, small files through one DAG run."""
+    from comptoir.backoffice import migrate
+    from comptoir.demo.files import Request, write_files
+
+    work = Path(tempfile.mkdtemp(prefix="comptoir-bench-small-"))
+    try:
+        url = f"sqlite:///{work / 'dossier.db'}"
+        migrate.upgrade(url)
+        env = _env(work, url)
+        write_files(work / "demo", Request(customers=SMALL_RECORDS * (SMALL_FILES + 3)))
+        gx_seconds = _gx_import(env)
+        _comptoir(env, "import", "regimes", str(work / "demo" / "regimes.csv"))
+        cli_files = _small_files(work / "cli", work / "demo" / "customers.csv", 3)
+        cli = []
+        for path in cli_files:
+            status, seconds, cpu = _comptoir(env, "import", "customers", str(path))
+            if status != 0:
+                raise RuntimeError(f"{path.name}: exit status {status}, expected 0")
+            cli.append((seconds, cpu))
+        inbox = work / "inbox"
+        source = work / "dag-source.csv"
+        lines = (work / "demo" / "customers.csv").read_text(encoding="utf-8").splitlines()
+        source.write_text("\n".join([lines[0], *lines[1 + 3 * SMALL_RECORDS:]]) + "\n",
+                          encoding="utf-8")
+        _small_files(inbox / "incoming", source, SMALL_FILES)
+        (work / "tasks").mkdir()
+        (work / "tasks" / f"{DAG_ID}.json").write_text(json.dumps({
+            "comptoir_tasks": 1, "tasks": [{
+                "id": DAG_ID, "type": "imports", "site": "central", "retries": 0,
+                "options": {"source": {"kind": "local", "path": str(inbox),
+                                       "min_age_seconds": 0}}}]}), encoding="utf-8")
+        (work / "airflow").mkdir()
+        subprocess.run([str(Path(sys.executable).with_name("airflow")), "db", "migrate"],
+                       capture_output=True, check=True, env=env)
+        start = time.perf_counter()
+        child = subprocess.run([sys.executable, __file__, "--dag-run", DAG_ID],
+                               capture_output=True, text=True, env=env)
+        process = time.perf_counter() - start
+        if child.returncode != 0:
+            print(child.stderr[-3000:])
+            return 1
+        figures = json.loads(child.stdout.strip().splitlines()[-1])
+        done = sorted(p.name for p in (inbox / "done").rglob("customers_*.csv"))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    cli.sort()
+    print(f"small files ({SMALL_RECORDS} customers each, SQLite dossier; CPU = user + system):")
+    print(f"  import great_expectations alone: {gx_seconds:.2f} s")
+    print(f"  comptoir import, one file (subprocess): "
+          f"{', '.join(f'{s:.2f}' for s, _ in cli)} s wall-clock, median "
+          f"{cli[len(cli) // 2][0]:.2f} s ({cli[len(cli) // 2][1]:.2f} s CPU)")
+    print(f"  one DAG run, {SMALL_FILES} files: {figures['seconds']:.2f} s wall-clock "
+          f"({figures['cpu']:.2f} s CPU; {figures['state']}, {len(done)} filed in done/; "
+          f"the child process {process:.2f} s with Airflow's start-up; limit {DAG_LIMIT:g} s)")
+    print("    its steps: " + ", ".join(f"{step} {seconds:.2f} s"
+                                       for step, seconds in figures["steps"].items()))
+    ok = (figures["seconds"] <= DAG_LIMIT and figures["state"] == "success"
+          and len(done) == SMALL_FILES)
+    print(f"  {SMALL_FILES} small files in one DAG run within {DAG_LIMIT:g} s: "
+          f"{'met' if ok else 'MISSED'}")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

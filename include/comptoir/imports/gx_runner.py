@@ -1,7 +1,9 @@
 """One place that runs a Great Expectations suite on a frame and turns failures into rejections.
 
 GX is imported here, lazily, with its import-time logging and progress bars silenced. One
-ephemeral context serves the whole process. Every expectation carries in its `meta` the
+ephemeral context serves the whole process, and one compiled suite each entity (`compiled`):
+the expectations and GX suites are built on the first run and reused by the next ones,
+which bring only their frame and parameters. Every expectation carries in its `meta` the
 contract's rule, the field it names and a message template (`{value}` is the field's
 value); failing rows come from GX's unexpected index list (`_row` column).
 """
@@ -12,7 +14,8 @@ import logging
 import os
 import re
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -25,6 +28,7 @@ _LOCK = threading.Lock()
 #: From this many records, expectations run in groups sharing their columns.
 GROUP_ROWS = 20_000
 _STATE: dict[str, Any] = {}
+_SUITES: dict[tuple[str, Hashable], CompiledSuite] = {}
 _NOISY = ("great_expectations", "great_expectations._docs_decorators", "posthog",
           "great_expectations.data_context", "great_expectations.core",
           "great_expectations.data_context.types.base")
@@ -136,6 +140,83 @@ def narrow_codes(frame: pd.DataFrame, expectations: list[Any],
     return narrowed
 
 
+Plan = list[tuple[Any, list[str]]]
+"""GX suites to run one after the other, each with the frame columns it reads."""
+
+
+@dataclass(eq=False)
+class CompiledSuite:
+    """An entity's expectations (in order) and the GX suites built from them, built once.
+
+    Read-only once built: a run brings its frame and parameters to `validate`, and GX's
+    results are new objects every time, so nothing of one run reaches the next.
+    """
+
+    name: str
+    expectations: tuple[Any, ...]
+    _plans: dict[tuple[tuple[str, ...], bool, bool], Plan] = field(default_factory=dict,
+                                                                   repr=False)
+
+    def stage(self, decisive: bool) -> list[Any]:
+        """The decisive expectations (run first), or the others."""
+        return [e for e in self.expectations if bool(e.meta.get("decisive")) == decisive]
+
+    def plan(self, available: list[str], grouped: bool, *, decisive: bool = False) -> Plan:
+        """The suites of a stage for a frame with these columns: one, or (big frames) one
+        per group of expectations sharing their columns. Built on first use for each column
+        set; empty when the stage has no expectation."""
+        key = (tuple(available), grouped, decisive)
+        with _LOCK:
+            found = self._plans.get(key)
+        if found is not None:
+            return found
+        module = gx()
+        groups: dict[frozenset[str], list[Any]] = {}
+        suffix = ".decisive" if decisive else ""
+        for expectation in self.stage(decisive):
+            columns = frozenset(_columns(expectation, available))
+            groups.setdefault(columns if grouped else frozenset(), []).append(expectation)
+        plan: Plan = []
+        for number, group in enumerate(groups.values()):
+            name = f"{self.name}{suffix}"
+            suite = module.ExpectationSuite(name=f"{name}.{number}" if number else name)
+            used: set[str] = {ROW}
+            for expectation in group:
+                suite.add_expectation(expectation)
+                used |= _columns(expectation, available)
+            plan.append((suite, [c for c in available if c in used]))
+        with _LOCK:
+            return self._plans.setdefault(key, plan)
+
+
+def compile_suite(name: str, expectations: Sequence[Any]) -> CompiledSuite:
+    """A suite of `expectations`, each tagged with its order (rejections are listed in it)."""
+    for order, expectation in enumerate(expectations):
+        expectation.meta["order"] = order
+    return CompiledSuite(name, tuple(expectations))
+
+
+def compiled(name: str, key: Hashable, build: Callable[[], Sequence[Any]]) -> CompiledSuite:
+    """The process's suite `name` for `key`: `build()` gives its expectations, the first time.
+
+    `key` must hold everything the expectations depend on (mode, options, settings), never
+    a run's data: the dossier's codes and the frame come as parameters of each validation.
+    """
+    with _LOCK:
+        found = _SUITES.get((name, key))
+    if found is not None:
+        return found
+    suite = compile_suite(name, build())
+    with _LOCK:
+        return _SUITES.setdefault((name, key), suite)
+
+
+def forget_suites() -> None:
+    """Drop the compiled suites (the next run of each entity builds its own again)."""
+    with _LOCK:
+        _SUITES.clear()
+
+
 @dataclass
 class Outcome:
     """What one suite run found: rejections (one row per rule and field) and GX's result."""
@@ -154,72 +235,55 @@ def empty_rejections() -> pd.DataFrame:
                          "message": pd.Series([], dtype="str")})
 
 
-def validate(frame: pd.DataFrame, expectations: list[Any], params: dict[str, Any],
-             *, suite_name: str) -> Outcome:
-    """Run the expectations on `frame` (which has a `_row` column) and collect rejections.
+def validate(frame: pd.DataFrame, suite: CompiledSuite | Sequence[Any],
+             params: dict[str, Any], *, suite_name: str = "") -> Outcome:
+    """Run the suite on `frame` (which has a `_row` column) and collect rejections.
 
-    Decisive expectations run first, on the whole frame; the records they reject are left
-    out of the others (a re-run of a big file, every record `already_exists`, costs one
-    expectation per record, not the whole suite). Code-list parameters are narrowed to
-    the frame's codes first (`narrow_codes`).
+    `suite`: a compiled suite (`compiled`), or a list of expectations compiled for this
+    call as `suite_name`. Decisive expectations run first, on the whole frame; the records
+    they reject are left out of the others (a re-run of a big file, every record
+    `already_exists`, costs one expectation per record, not the whole suite). Code-list
+    parameters are narrowed to the frame's codes first (`narrow_codes`).
     """
-    if frame.empty or not expectations:
-        return Outcome(empty_rejections(), None, suite_name)
+    if not isinstance(suite, CompiledSuite):
+        suite = compile_suite(suite_name, suite)
+    if frame.empty or not suite.expectations:
+        return Outcome(empty_rejections(), None, suite.name)
     context()
-    for order, expectation in enumerate(expectations):
-        expectation.meta["order"] = order
-    decisive = [e for e in expectations if e.meta.get("decisive")]
-    others = [e for e in expectations if not e.meta.get("decisive")]
     found, results = [], []
-    if decisive:
-        first, result = _run_groups(frame, decisive, params, f"{suite_name}.decisive")
-        found.append(first)
-        results.extend(result)
-        if not first.empty:
-            frame = frame.drop(index=pd.Index(first[ROW].unique()))
-    if others and not frame.empty:
-        rest, result = _run_groups(frame, others, params, suite_name)
-        found.append(rest)
-        results.extend(result)
+    for decisive in (True, False):
+        plan = suite.plan(list(frame.columns), len(frame) >= GROUP_ROWS, decisive=decisive)
+        if not plan or frame.empty:
+            continue
+        stage, outcome = _run_plan(frame, plan, suite.stage(decisive), params)
+        found.append(stage)
+        results.extend(outcome)
+        if decisive and not stage.empty:
+            frame = frame.drop(index=pd.Index(stage[ROW].unique()))
     if not results:
-        return Outcome(empty_rejections(), None, suite_name)
+        return Outcome(empty_rejections(), None, suite.name)
     merged = results[0]
     for other in results[1:]:
         merged.results.extend(other.results)
     rejections = pd.concat(found, ignore_index=True).sort_values([ROW, "order"], kind="stable")
     rejections = rejections.drop_duplicates([ROW, "rule", "field"], keep="first")
-    return Outcome(rejections.drop(columns="order").reset_index(drop=True), merged, suite_name)
+    return Outcome(rejections.drop(columns="order").reset_index(drop=True), merged, suite.name)
 
 
-def _run_groups(frame: pd.DataFrame, expectations: list[Any], params: dict[str, Any],
-                suite_name: str) -> tuple[pd.DataFrame, list[Any]]:
-    """GX's verdicts on `frame`; on a big frame, in groups of expectations sharing columns.
-
-    GX filters the whole frame it is given for every expectation: each group runs on its
-    own columns only.
-    """
-    module = gx()
+def _run_plan(frame: pd.DataFrame, plan: Plan, expectations: list[Any],
+              params: dict[str, Any]) -> tuple[pd.DataFrame, list[Any]]:
+    """GX's verdicts on `frame`, one suite of the plan after the other, each on its columns
+    (GX filters the whole frame it is given for every expectation)."""
     params = narrow_codes(frame, expectations, params)
-    available = list(frame.columns)
-    groups: dict[frozenset[str], list[Any]] = {}
-    for expectation in expectations:
-        columns = frozenset(_columns(expectation, available))
-        groups.setdefault(columns if len(frame) >= GROUP_ROWS else frozenset(), []).append(
-            expectation)
     found, results = [], []
-    for number, group in enumerate(groups.values()):
-        suite = module.ExpectationSuite(name=f"{suite_name}.{number}" if number else suite_name)
-        used: set[str] = {ROW}
-        for expectation in group:
-            suite.add_expectation(expectation)
-            used |= _columns(expectation, available)
-        subset = frame[[c for c in available if c in used]]
+    for gx_suite, used in plan:
+        subset = frame[used]
         # The failing rows are read from the index, which is the `_row` column: GX lists
         # an unnamed index as is, while `unexpected_index_column_names` costs it a
         # `DataFrame.at` per failing row (40 s for 200,000 rows already in the dossier).
         subset.index = pd.Index(subset[ROW].to_numpy())
         batch = _STATE["batch_definition"].get_batch(batch_parameters={"dataframe": subset})
-        result = batch.validate(suite, expectation_parameters=params,
+        result = batch.validate(gx_suite, expectation_parameters=params,
                                 result_format={"result_format": "COMPLETE",
                                                "exclude_unexpected_values": True})
         found.append(_rejections(frame, result))

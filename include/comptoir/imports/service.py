@@ -25,7 +25,7 @@ from typing import Any
 
 from comptoir.imports.errors import ImportFileError, ImportUsageError
 from comptoir.imports.naming import MODES, check_entity
-from comptoir.imports.outputs import MAX_DOC_PAGES
+from comptoir.imports.outputs import MAX_DOC_PAGES, DataDocs
 from comptoir.imports.rejections import PER_RULE, RejectionLog
 from comptoir.imports.report import ImportReport, Rejection
 
@@ -51,7 +51,7 @@ def run_import(
     sep: str = ";",
     url: str | None = None,
     report_dir: Path | str | None = None,
-    data_docs: bool = True,
+    data_docs: bool | DataDocs = True,
     chunk_rows: int = CHUNK_ROWS,
     on_progress: Callable[[int], None] | None = None,
     listed_per_rule: int = PER_RULE,
@@ -60,9 +60,10 @@ def run_import(
 
     Writes `report.json`, `report.html`, `rejections.csv` (every rejection) and GX Data
     Docs into `report_dir` (default: `reports_dir()/imports/<batch_id>`); the reports list
-    the first `listed_per_rule` rejections of each rule. Never raises for a problem of
-    the file. `on_progress` is called with the number of records controlled so far after
-    each slice.
+    the first `listed_per_rule` rejections of each rule. `data_docs` may be a `DataDocs`
+    shared by several imports (a DAG run): the pages go there, rendered when it is built.
+    Never raises for a problem of the file. `on_progress` is called with the number of
+    records controlled so far after each slice.
     """
     paths = [Path(files)] if isinstance(files, (str, Path)) else [Path(f) for f in files]
     lines = Path(lines_file) if lines_file is not None else None
@@ -94,7 +95,8 @@ def run_import(
         _fail(report, f"nothing was written: {_short(exc)}")
     from comptoir.imports.outputs import write_outputs
 
-    write_outputs(report, folder, results if data_docs else [])
+    write_outputs(report, folder, results if data_docs else [],
+                  data_docs if isinstance(data_docs, DataDocs) else None)
     return report
 
 

@@ -104,6 +104,41 @@ def test_files_are_imported_in_dependency_order_and_filed_with_their_reports(
         "\n".join(run.lines()))
 
 
+def test_the_data_docs_of_a_pass_are_built_once_and_linked_from_every_report(
+        dossier_url: str, inbox: Inbox, comptoir_home: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from comptoir.imports.outputs import DataDocs
+
+    builds: list[Path] = []
+    build = DataDocs.build
+
+    def counted(self: DataDocs) -> list[Path]:
+        builds.append(self.folder)
+        return build(self)
+
+    monkeypatch.setattr(DataDocs, "build", counted)
+    drop(inbox, vat__csv=VAT, customers_a__csv=CUSTOMERS,
+         customers_b__csv=CUSTOMERS.replace("C1", "C3").replace("C2", "C4"))
+    run = import_inbox(inbox, Options(auto_create_regimes=True), url=dossier_url)
+
+    assert [r.outcome for r in run.results] == ["done"] * 3
+    (folder,) = builds  # one build for the three files
+    assert run.data_docs == str(folder / "index.html")
+    assert folder.is_relative_to(comptoir_home / "reports" / "imports" / "data_docs")
+    assert f"Great Expectations Data Docs: {run.data_docs}" in run.lines()
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    pages = []
+    for result in run.results:
+        html = Path(result.report or "")
+        link = html.read_text(encoding="utf-8").split('<a href="', 1)[1].split('"', 1)[0]
+        page = (html.parent / link).resolve()
+        assert page.parent == folder.resolve() and page.name == f"{result.batch_id}-1.html"
+        assert f"comptoir.imports.{result.entity}.create" in page.read_text(encoding="utf-8")
+        assert page.name in index
+        pages.append(page)
+    assert len(set(pages)) == 3
+
+
 def test_unpaired_sales_documents_and_unreadable_files_fail_and_write_nothing(
         engine: Engine, dossier_url: str, inbox: Inbox) -> None:
     drop(inbox, sales_documents_a__csv=HEADERS, sales_documents_lines_b__csv=LINES,

@@ -15,7 +15,9 @@ then filed with the import's report:
   missing, a mode the entity does not support), its name says no entity, or a CSV sales
   documents file came without its lines file (or lines without their headers).
 
-A dry run controls everything, writes nothing and leaves the files waiting. Files of
+The Great Expectations Data Docs of a pass are one site, built once after its last file
+(`<reports>/imports/data_docs/<pass>/index.html`); each file's HTML report links to its
+pages. A dry run controls everything, writes nothing and leaves the files waiting. Files of
 entities outside the `entities` filter stay waiting too. No Airflow here: the `inbox`
 template fetches, runs `run` as its `import_files` step, and turns the output into the
 task report and one asset event per entity written (alias `comptoir-imports`).
@@ -45,6 +47,7 @@ from comptoir.imports.naming import (
 
 if TYPE_CHECKING:
     from comptoir.automation.catalog import RunContext
+    from comptoir.imports.outputs import DataDocs
 
 __all__ = ["ASSET_ALIAS", "ASSET_URI", "FileResult", "InboxRun",
            "Options", "TASK_TYPE", "asset_uri", "import_inbox", "import_task_inbox"]
@@ -177,6 +180,8 @@ class InboxRun:
     """Files left waiting: not in the entity filter."""
     recent: list[str] = field(default_factory=list)
     """Files left for the next run: modified too recently, they may still be being copied."""
+    data_docs: str | None = None
+    """The index of the pass's Great Expectations Data Docs, when some were built."""
 
     @property
     def failed(self) -> list[FileResult]:
@@ -221,6 +226,8 @@ class InboxRun:
                          f"copied): {', '.join(self.recent)}")
         if self.dry_run:
             lines.append("Dry run: nothing was written in the dossier; the files stay waiting")
+        if self.data_docs:
+            lines.append(f"Great Expectations Data Docs: {self.data_docs}")
         written = self.imported()
         if written:
             lines.append("Records written: " + ", ".join(
@@ -319,15 +326,32 @@ def import_inbox(
         jobs, run.left, wait = _plan(ready, young, set(options.entities or ENTITY_ORDER))
         run.recent = sorted([*wait, *(p.name for p in everything if p.name.lower() in young)],
                             key=str.lower)
-        for job in jobs:
-            result = _import(inbox, job, options, url=url, data_docs=data_docs)
-            run.results.append(result)
-            log(result.line())
+        docs = _data_docs() if data_docs else None
+        try:
+            for job in jobs:
+                result = _import(inbox, job, options, url=url, data_docs=docs or False)
+                run.results.append(result)
+                log(result.line())
+        finally:
+            if docs is not None and docs.build():
+                run.data_docs = str(docs.index)
     return run
 
 
+def _data_docs() -> DataDocs:
+    """The Data Docs of one pass, shared by its files and built once at the end."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from comptoir import paths
+    from comptoir.imports.outputs import DataDocs
+
+    name = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    return DataDocs(paths.reports_dir() / "imports" / "data_docs" / name)
+
+
 def _import(inbox: Inbox, job: _Job, options: Options, *, url: str | None,
-            data_docs: bool) -> FileResult:
+            data_docs: DataDocs | bool) -> FileResult:
     html = None
     if job.problem is not None:
         files = [job.path.name] + ([job.lines.name] if job.lines else [])

@@ -2,9 +2,10 @@
 
 An entity says which columns its file has (`Field`), how they are read (`prepare`),
 which GX expectations control them (`expectations`, each tagged with the contract's
-rule), which dossier codes those need (`params`, loaded once per run) and how accepted
-records are written (`write`). `CodedEntity` adds what entities with a CODE share:
-duplicates, homonymy / existence, create and modify.
+rule; compiled once per process for each `suite_key`), which dossier codes those need
+(`params`, loaded once per run) and how accepted records are written (`write`).
+`CodedEntity` adds what entities with a CODE share: duplicates, homonymy / existence,
+create and modify.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import pyarrow.compute as pc
 from sqlalchemy import Connection, Table
 
 from comptoir.imports import loader, values
-from comptoir.imports.gx_runner import expect, validate
+from comptoir.imports.gx_runner import CompiledSuite, compiled, expect, validate
 from comptoir.imports.readers import Malformed, read_csv
 from comptoir.imports.report import Notice
 
@@ -156,7 +157,18 @@ class Entity:
         return field_checks(self.fields, self.mandatory_fields(run))
 
     def expectations(self, run: Run) -> list[Any]:
+        """The entity's checks; they may depend on what `suite_key` holds, nothing else."""
         return self.field_expectations(run)
+
+    def suite_key(self, run: Run) -> tuple[Any, ...]:
+        """What the expectations depend on: the mode, the options and the dossier settings."""
+        return (run.mode, run.auto_create_regimes, run.auto_create_vat,
+                tuple(sorted(run.settings.items())))
+
+    def suite(self, run: Run) -> CompiledSuite:
+        """The process's compiled suite for this run's `suite_key` (built on first use)."""
+        name = f"comptoir.imports.{self.name}.{run.mode}"
+        return compiled(name, self.suite_key(run), lambda: self.expectations(run))
 
     def unique_expectations(self, column: str, field_name: str, message: str,
                             value: str | None = None) -> list[Any]:
@@ -172,8 +184,7 @@ class Entity:
     def control(self, frame: pd.DataFrame, run: Run,
                 params: dict[str, str]) -> tuple[pd.DataFrame, list[Any]]:
         """Rejections of the frame's records (one row per rule broken) and GX's results."""
-        outcome = validate(frame, self.expectations(run), params,
-                           suite_name=f"comptoir.imports.{self.name}.{run.mode}")
+        outcome = validate(frame, self.suite(run), params)
         return outcome.rejections, [outcome.result] if outcome.result is not None else []
 
     def propagate(self, frame: pd.DataFrame, rejected_rows: pd.Index) -> pd.DataFrame | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ from comptoir.imports.entities.base import (
     quote_columns,
 )
 from comptoir.imports.errors import ImportFileError
-from comptoir.imports.gx_runner import ROW, empty_rejections, expect, validate
+from comptoir.imports.gx_runner import ROW, compiled, empty_rejections, expect, validate
 from comptoir.imports.naming import lines_file_for
 from comptoir.imports.readers import LINE, read_csv
 from comptoir.imports.values import join_codes
@@ -156,10 +157,11 @@ class SalesDocuments(Entity):
             headers["WEB_IDENT"].isna())})
         params = {**params, "header_idents": join_codes(headers[DOC].dropna())}
         found, results = [], []
-        for part, checks, suffix in ((headers, self._header_checks(csv), "headers"),
-                                     (lines, self._line_checks(csv), "lines")):
-            outcome = validate(part, checks, params,
-                               suite_name=f"comptoir.imports.sales_documents.{suffix}")
+        for part, build, suffix in ((headers, self._header_checks, "headers"),
+                                    (lines, self._line_checks, "lines")):
+            suite = compiled(f"comptoir.imports.sales_documents.{suffix}", csv,
+                             partial(build, csv))
+            outcome = validate(part, suite, params)
             found.append(outcome.rejections)
             if outcome.result is not None:
                 results.append(outcome.result)
