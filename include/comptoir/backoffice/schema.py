@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Numeric,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -154,6 +155,7 @@ vat_codes = Table(
     Column("name", String(120), nullable=False),
     Column("rate", Numeric(6, 3), nullable=False, server_default="0"),
     Column("sales_account", String(20)),
+    Column("tax_account", String(20), doc="Account of the VAT collected at this rate"),
     batch(),
     created(),
     CheckConstraint("rate >= 0", name="rate_positive"),
@@ -192,6 +194,8 @@ registers = Table(
     Column("depot_id", Integer, ForeignKey("depots.id"), nullable=False),
     code(nullable=False),
     Column("name", String(120), nullable=False),
+    Column("number", SmallInteger, doc="Register number (the NN of *TPV<NN> references)"),
+    Column("journal_code", String(10), doc="Treasury journal of the register's payments"),
     UniqueConstraint("depot_id", "code", name="uq_registers_depot_code"),
 )
 
@@ -426,6 +430,8 @@ sales_documents = Table(
     Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False, index=True),
     Column("date", Date, nullable=False),
     Column("depot_id", Integer, ForeignKey("depots.id")),
+    Column("register_id", Integer, ForeignKey("registers.id"),
+           doc="Register whose tickets the document invoices"),
     Column("reference", String(120)),
     Column("origin", String(120), index=True, doc="WEB_IDENT: the document's id elsewhere"),
     Column("source", String(20), nullable=False, server_default="manual"),
@@ -444,7 +450,8 @@ sales_documents = Table(
         "source IN ('manual', 'import', 'pos', 'econnector', 'intersite')", name="source"
     ),
     CheckConstraint(
-        "accounting_status IN ('not_posted', 'posted', 'excluded')", name="accounting_status"
+        "accounting_status IN ('not_posted', 'pos_pending', 'posted', 'excluded')",
+        name="accounting_status",
     ),
     CheckConstraint("periodicity IS NULL OR periodicity IN ('A', 'M', 'J')", name="periodicity"),
 )
@@ -463,6 +470,19 @@ sales_document_lines = Table(
     Column("vat_code_id", Integer, ForeignKey("vat_codes.id")),
     money("total_excl_tax"),
     batch(),
+)
+
+sales_document_taxes = Table(
+    "sales_document_taxes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("document_id", Integer, ForeignKey("sales_documents.id"), nullable=False),
+    Column("vat_code_id", Integer, ForeignKey("vat_codes.id"), nullable=False),
+    Column("rate", Numeric(6, 3), nullable=False),
+    money("base_excl_tax", nullable=False),
+    money("tax", nullable=False),
+    money("total_incl_tax", nullable=False),
+    UniqueConstraint("document_id", "vat_code_id", name="uq_sales_document_taxes_key"),
 )
 
 # --- Purchases ------------------------------------------------------------------------------
@@ -499,6 +519,9 @@ purchase_order_lines = Table(
 )
 
 # --- Point of sale ---------------------------------------------------------------------------
+
+#: Ticket line kinds that pay an invoice or take a deposit: no article, a document reference.
+ACCOUNT_OPERATIONS = ("invoice_payment", "deposit")
 
 payment_modes = Table(
     "payment_modes",
@@ -541,8 +564,16 @@ pos_tickets = Table(
     Column("degraded", Boolean, nullable=False, server_default="0",
            doc="Captured while the store was offline"),
     money("total_incl_tax", nullable=False, server_default="0"),
-    Column("integrated_document_id", Integer, ForeignKey("sales_documents.id")),
-    Column("integrated_at", DateTime(timezone=True)),
+    Column("integrated_document_id", Integer, ForeignKey("sales_documents.id"),
+           doc="The document that invoiced the ticket"),
+    Column("integrated_at", DateTime(timezone=True), index=True,
+           doc="When the ticket was invoiced (put into a document, or found without sales)"),
+    Column("received_at", DateTime(timezone=True), doc="Server: when its file was integrated"),
+    Column("source_file", String(255), doc="Server: the ticket file it came in"),
+    Column("extracted_at", DateTime(timezone=True), doc="Register: when it was extracted"),
+    Column("extract_file", String(255), doc="Register: the ticket file it left in"),
+    Column("posted_at", DateTime(timezone=True), index=True,
+           doc="When its sales and payments were posted"),
     batch(),
     UniqueConstraint("depot_id", "register_id", "number", name="uq_pos_tickets_key"),
 )
@@ -553,14 +584,31 @@ pos_ticket_lines = Table(
     Column("id", Integer, primary_key=True),
     Column("ticket_id", Integer, ForeignKey("pos_tickets.id"), nullable=False, index=True),
     Column("line_no", Integer, nullable=False),
-    Column("kind", String(10), nullable=False, server_default="sale"),
-    Column("article_id", Integer, ForeignKey("articles.id"), nullable=False),
+    Column("kind", String(20), nullable=False, server_default="sale"),
+    Column("article_id", Integer, ForeignKey("articles.id")),
+    Column("article_code", String(40), doc="The article code keyed or scanned at the register"),
+    Column("sub_family_id", Integer, ForeignKey("sub_families.id"),
+           doc="A sale on a sub-family, without stock"),
     qty("quantity", nullable=False),
     price("unit_price_incl_tax", nullable=False),
     Column("discount", Numeric(6, 3)),
     Column("vat_rate", Numeric(6, 3), nullable=False, server_default="0"),
+    Column("vat_code_id", Integer, ForeignKey("vat_codes.id")),
     money("total_incl_tax", nullable=False),
-    CheckConstraint("kind IN ('sale', 'return', 'defective')", name="kind"),
+    Column("document_ref", String(30),
+           doc="invoice_payment: the invoice paid; deposit: the order the deposit is on"),
+    CheckConstraint(
+        "kind IN ('sale', 'return', 'defective', 'invoice_payment', 'deposit')", name="kind"
+    ),
+    CheckConstraint(
+        "kind IN ('invoice_payment', 'deposit') OR article_id IS NOT NULL "
+        "OR sub_family_id IS NOT NULL OR article_code IS NOT NULL",
+        name="article",
+    ),
+    CheckConstraint(
+        "kind NOT IN ('invoice_payment', 'deposit') OR document_ref IS NOT NULL",
+        name="document_ref",
+    ),
 )
 
 pos_ticket_payments = Table(
@@ -568,9 +616,49 @@ pos_ticket_payments = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("ticket_id", Integer, ForeignKey("pos_tickets.id"), nullable=False, index=True),
+    Column("line_no", Integer, nullable=False),
     Column("payment_mode_id", Integer, ForeignKey("payment_modes.id"), nullable=False),
     money("amount", nullable=False),
     Column("due_date", Date),
+    Column("reference", String(40), doc="Deposit mode: the order whose deposit is used"),
+)
+
+pos_files = Table(
+    "pos_files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(255), nullable=False, index=True),
+    Column("sha256", String(64), index=True, doc="SHA-256 of the file's bytes"),
+    Column("kind", String(20), doc="degraded or untransferred; null when unreadable"),
+    Column("store", String(40)),
+    Column("register", String(40)),
+    Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("status", String(10), nullable=False),
+    Column("tickets", Integer, nullable=False, server_default="0"),
+    Column("integrated", Integer, nullable=False, server_default="0"),
+    Column("already_integrated", Integer, nullable=False, server_default="0"),
+    Column("rejected", Integer, nullable=False, server_default="0"),
+    Column("run_id", String(36), index=True),
+    CheckConstraint("status IN ('done', 'failed')", name="status"),
+    CheckConstraint("kind IS NULL OR kind IN ('degraded', 'untransferred')", name="kind"),
+)
+
+pos_log = Table(
+    "pos_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now(),
+           index=True),
+    Column("run_id", String(36), nullable=False, index=True),
+    Column("step", String(20), nullable=False),
+    Column("level", String(10), nullable=False),
+    Column("file", String(255)),
+    Column("store", String(40)),
+    Column("register", String(40)),
+    Column("ticket", Integer),
+    Column("rule", String(40)),
+    Column("message", Text, nullable=False),
+    CheckConstraint("level IN ('info', 'warning', 'error')", name="level"),
 )
 
 # --- Accounting ------------------------------------------------------------------------------
@@ -611,7 +699,13 @@ journal_entries = Table(
     Column("document_id", Integer, ForeignKey("sales_documents.id"), index=True),
     Column("sales_day_id", Integer, ForeignKey("sales_days.id")),
     Column("source", String(20), nullable=False, server_default="manual"),
+    Column("document_ref", String(40), doc="The entry's document reference (PieceRef)"),
+    Column("validated_on", Date, nullable=False, doc="Validation date (the FEC's ValidDate)"),
+    Column("kind", String(10), doc="sales or treasury; null for other entries"),
+    Column("register_id", Integer, ForeignKey("registers.id")),
+    Column("run_id", String(36), index=True, doc="The posting run that wrote it"),
     created(),
+    CheckConstraint("kind IS NULL OR kind IN ('sales', 'treasury')", name="kind"),
 )
 
 journal_entry_lines = Table(
@@ -628,8 +722,25 @@ journal_entry_lines = Table(
     money("credit", nullable=False, server_default="0"),
     Column("due_date", Date),
     Column("lettering_code", String(10), index=True),
+    Column("lettered_on", Date),
     Column("document_ref", String(40)),
+    Column("payment_mode_id", Integer, ForeignKey("payment_modes.id")),
     CheckConstraint("debit >= 0 AND credit >= 0", name="amounts_positive"),
+)
+
+journal_line_breakdowns = Table(
+    "journal_line_breakdowns",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("line_id", Integer, ForeignKey("journal_entry_lines.id"), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("document_id", Integer, ForeignKey("sales_documents.id")),
+    Column("document_ref", String(40)),
+    Column("customer_id", Integer, ForeignKey("customers.id")),
+    money("amount", nullable=False),
+    Column("due_date", Date),
+    Column("lettering_code", String(10)),
+    UniqueConstraint("line_id", "line_no", name="uq_journal_line_breakdowns_key"),
 )
 
 receivables = Table(
@@ -637,13 +748,20 @@ receivables = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False, index=True),
-    Column("document_id", Integer, ForeignKey("sales_documents.id")),
+    Column("document_id", Integer, ForeignKey("sales_documents.id"), index=True),
     Column("payment_mode_id", Integer, ForeignKey("payment_modes.id")),
+    Column("kind", String(10), nullable=False),
+    Column("state_code", String(3), nullable=False,
+           doc="3 characters; the last two are the position (10 due, PV remitted, 30 collected)"),
     money("amount", nullable=False),
     money("paid_amount", nullable=False, server_default="0"),
     Column("due_date", Date, nullable=False),
     Column("state", String(20), nullable=False, server_default="open"),
+    Column("reference", String(40), doc="deposit: the order it is on"),
+    Column("entry_line_id", Integer, ForeignKey("journal_entry_lines.id")),
     CheckConstraint("state IN ('open', 'partially_paid', 'paid', 'cancelled')", name="state"),
+    CheckConstraint("kind IN ('due', 'payment', 'deposit')", name="kind"),
+    CheckConstraint("length(state_code) = 3", name="state_code"),
 )
 
 # --- Partner connector and inter-site orders -------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, available_timezones
@@ -41,6 +42,73 @@ def _text(value: str) -> str:
     return value.strip()
 
 
+def _one_of(*choices: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        v = value.strip().lower()
+        if v not in choices:
+            raise ValueError(f"expected {' or '.join(choices)}")
+        return v
+
+    return parse
+
+
+def _journal(value: str) -> str:
+    v = value.strip().upper()
+    if not re.fullmatch(r"[A-Z0-9]{1,10}", v):
+        raise ValueError("expected a journal code of 1 to 10 letters or digits")
+    return v
+
+
+def _account(value: str) -> str:
+    v = value.strip()
+    if not re.fullmatch(r"[0-9][0-9A-Za-z]{0,19}", v):
+        raise ValueError("expected an account number: a digit, then up to 19 letters or digits")
+    return v
+
+
+def _state_code(value: str) -> str:
+    v = value.strip().upper()
+    if not re.fullmatch(r"[A-Z0-9]{3}", v):
+        raise ValueError("expected a state code of 3 letters or digits, such as D10")
+    return v
+
+
+def _days(value: str) -> str:
+    v = value.strip()
+    if not v.isdigit() or int(v) > 3650:
+        raise ValueError("expected a number of days from 0 to 3650")
+    return str(int(v))
+
+
+def _folder(value: str) -> str:
+    v = value.strip()
+    if not v or any(ord(c) < 32 for c in v):
+        raise ValueError("expected a folder path")
+    return v
+
+
+def _email(value: str) -> str:
+    from comptoir.exchange.endpoints import check_address
+
+    return check_address(value)
+
+
+def _siren(value: str) -> str:
+    v = value.replace(" ", "").strip()
+    if not re.fullmatch(r"[0-9]{9}", v) or not luhn_valid(v):
+        raise ValueError("expected a SIREN: 9 digits passing the Luhn check")
+    return v
+
+
+def luhn_valid(digits: str) -> bool:
+    """True when the digit string passes the Luhn check (SIREN, SIRET, card numbers)."""
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        d = int(c) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
 @dataclass(frozen=True)
 class Setting:
     """A known setting: its default and what it means."""
@@ -63,6 +131,36 @@ KNOWN: dict[str, Setting] = {
                 "purchases module is off", _code),
         Setting("isolated_mode", "off", "Isolated mode: scheduled tasks are skipped", _on_off),
         Setting("school_mode", "off", "School mode: scheduled tasks are skipped", _on_off),
+        Setting("company_siren", None, "SIREN of the business (9 digits); names the FEC file",
+                _siren),
+        # Point of sale (spec/pos.md)
+        Setting("pos_counter_customer", None, "Customer code of anonymous tickets "
+                "(client comptoir)", _code),
+        Setting("pos_accounting", "direct", "POS accounting: direct (pos post) or classic "
+                "(accounting post-documents, then pos payments)", _one_of("direct", "classic")),
+        Setting("pos_grouping", "customer", "Default grouping of pos post: customer or account",
+                _one_of("customer", "account")),
+        Setting("sales_journal", "VE", "Journal of sales entries", _journal),
+        Setting("customer_account", "411000", "Receivable account of a customer without "
+                "an account", _account),
+        Setting("default_sales_account", "707000", "Sales account of a VAT code without one",
+                _account),
+        Setting("default_vat_account", "445710", "VAT account of a VAT code without one",
+                _account),
+        Setting("receivable_state", "D10", "State code of the due receivable of a posted "
+                "invoice", _state_code),
+        Setting("payment_terms_days", "30", "Due date = document or sales date + this many "
+                "days, when nothing else gives one", _days),
+        Setting("pos_store", None, "Register dossier: the store it belongs to", _code),
+        Setting("pos_register", None, "Register dossier: which register it is", _code),
+        Setting("pos_outbox", "var/pos/outbox", "Folder extracted ticket files wait in "
+                "(pilot actions)", _folder),
+        Setting("pos_inbox", "var/inbox/pos", "Folder ticket files are integrated from "
+                "(pilot actions)", _folder),
+        Setting("pos_transfer_email", None, "Address a register mails its tickets to",
+                _email),
+        Setting("pos_lan_folder", None, "LAN folder a register copies its tickets to",
+                _folder),
     ]
 }
 

@@ -410,9 +410,10 @@ class _Filler:
                     "article_id": int(ctx.article_id[article]), "quantity": Decimal(qty),
                     "unit_price_incl_tax": dec(price, 2),
                     "discount": Decimal(discount) if discount else None,
-                    "vat_rate": dec(rate, 3), "total_incl_tax": dec(total, 2)})
-            for mode, amount, due in t.payments:
-                payments.append({"ticket_id": tid, "payment_mode_id": modes[mode],
+                    "vat_rate": dec(rate, 3), "vat_code_id": int(ctx.vat_id[article]),
+                    "total_incl_tax": dec(total, 2)})
+            for no, (mode, amount, due) in enumerate(t.payments, 1):
+                payments.append({"ticket_id": tid, "line_no": no, "payment_mode_id": modes[mode],
                                  "amount": dec(amount, 2), "due_date": due})
         self.insert(s.pos_ticket_lines, lines)
         self.insert(s.pos_ticket_payments, payments)
