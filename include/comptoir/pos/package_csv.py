@@ -68,19 +68,27 @@ def csv_text(value: object) -> str:
 def csv_member(name: str, header: Sequence[str], rows: Iterable[Sequence[object]]
                ) -> MemberData:
     """A CSV member to write: the header, then `rows` (each as wide as the header)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=DELIMITER, quotechar=QUOTE, lineterminator="\n")
-    writer.writerow(header)
     width = len(header)
-    count = 0
+    lines = [list(header)]
     for row in rows:
         values = [csv_text(value) for value in row]
         if len(values) != width:
-            raise ValueError(f"{name}: row {count + 1} has {len(values)} values, "
+            raise ValueError(f"{name}: row {len(lines)} has {len(values)} values, "
                              f"{width} expected")
-        writer.writerow(values)
-        count += 1
-    return MemberData(name, buffer.getvalue().encode("utf-8"), count)
+        lines.append(values)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=DELIMITER, quotechar=QUOTE, lineterminator="\n")
+    writer.writerows(lines)
+    text = buffer.getvalue()
+    if "\r" in text:  # Python 3.11's writer leaves a lone CR unquoted with LF line ends
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=DELIMITER, quotechar=QUOTE, lineterminator="\n")
+        quoted = csv.writer(buffer, delimiter=DELIMITER, quotechar=QUOTE, lineterminator="\n",
+                            quoting=csv.QUOTE_ALL)
+        for values in lines:
+            (quoted if any("\r" in value for value in values) else writer).writerow(values)
+        text = buffer.getvalue()
+    return MemberData(name, text.encode("utf-8"), len(lines) - 1)
 
 
 # --------------------------------------------------------------------------- reading

@@ -111,8 +111,9 @@ def test_round_trip_gives_the_text_written(tmp_path: Path) -> None:
 def test_quoted_line_breaks_keep_line_numbers(tmp_path: Path) -> None:
     tickets = [TICKETS[2], (151, ISSUED, DAY, "a\r\nb\nc", Decimal("1.00"))]
     lines = [LINES[2], (151, 1, "sale", "ART1", 1, 1, 0, 20, Decimal("1.00"), "x\ny")]
-    payments = [PAYMENTS[2], (151, 1, "CB", Decimal("1.00"), None, None)]
+    payments = [PAYMENTS[2], (151, 1, "CB", Decimal("1.00"), None, "lone\rCR")]
     read = read_ticket_file(write(tmp_path, tickets=tickets, lines=lines, payments=payments))
+    assert read.payments.column("reference") == ["CO-1;2", "lone\rCR"]
     assert read.tickets.line_numbers == [2, 4]
     assert read.tickets.column("customer")[1] == "a\r\nb\nc"
     assert read.lines.line_numbers == [2, 3]
