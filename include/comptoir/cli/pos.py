@@ -1,0 +1,105 @@
+"""`comptoir pos`: offline tickets on the server and the registers (spec/pos.md).
+
+Every command prints a summary, writes its JSON report into `var/reports/pos/<run_id>.json`
+(`--report` copies it) and exits with the contract's status: 0 done; 1 refused or could
+not run, nothing written; 2 usage error; 3 partly done (the items listed were rejected or
+skipped, the rest written); 4 written, but a check failed. Listings print CSV (`;`, a
+header, `.` decimals, booleans `1`/`0`) or JSON with `--json`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+out = Console(soft_wrap=True, highlight=False)
+err = Console(stderr=True, soft_wrap=True, highlight=False)
+
+pos_app = typer.Typer(help="Offline POS tickets: integrate, invoice, the POS log.",
+                      no_args_is_help=True)
+
+LOG_COLUMNS = ("at", "run_id", "step", "level", "file", "store", "register", "ticket", "rule",
+               "message")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(pos_app, name="pos")
+
+
+@pos_app.command("integrate")
+def integrate(
+    files: list[Path] = typer.Argument(None, help="Ticket files (TicDeg…zip, ticdep…zip)."),
+    inbox: Path | None = typer.Option(None, "--inbox", help="An inbox folder: every ticket "
+                                      "file of its incoming/, filed in done/ or failed/."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
+    report: Path | None = typer.Option(None, "--report", help="Copy the JSON report here."),
+) -> None:
+    """Integrate ticket files: each ticket once, the bad ones alone set aside and logged."""
+    from comptoir.cli.open_dossier import dossier
+    from comptoir.pos.integration import integrate_files, integrate_inbox
+    from comptoir.pos.report import Exit
+
+    if bool(files) == (inbox is not None):
+        err.print("[bold red]error:[/] give ticket files or --inbox DIR (one of them)")
+        raise typer.Exit(Exit.USAGE)
+    engine = dossier()
+    if inbox is not None:
+        result, outcomes = integrate_inbox(engine, inbox, dry_run=dry_run)
+    else:
+        result, outcomes = integrate_files(engine, files, dry_run=dry_run)
+    for outcome in outcomes:
+        if outcome.error:
+            out.print(f"{outcome.file}: refused ({outcome.error['rule']}): "
+                      f"{outcome.error['message']}")
+            continue
+        out.print(f"{outcome.file}: {outcome.tickets} tickets, {outcome.integrated} "
+                  f"integrated, {outcome.already_integrated} already integrated, "
+                  f"{outcome.rejected} rejected")
+        for rejection in outcome.rejections[:20]:
+            where = f" line {rejection['line']}" if rejection["line"] is not None else ""
+            out.print(f"  ticket {rejection['ticket']}{where}: {rejection['rule']}: "
+                      f"{rejection['message']}")
+    if not outcomes:
+        out.print("no ticket file to integrate")
+    path = result.finish(report)
+    out.print(f"{'dry run, nothing written; ' if dry_run else ''}report: {path}")
+    raise typer.Exit(int(result.exit_code))
+
+
+@pos_app.command("log")
+def log(
+    since: str | None = typer.Option(None, "--since", help="From this date or instant "
+                                     "(ISO 8601)."),
+    run: str | None = typer.Option(None, "--run", help="Only this run's rows."),
+    errors: bool = typer.Option(False, "--errors", help="Only refused files and rejected "
+                                "tickets."),
+    as_json: bool = typer.Option(False, "--json", help="JSON instead of CSV."),
+) -> None:
+    """The POS log: refused files, rejected tickets, skipped items and warnings."""
+    from sqlalchemy import select
+
+    from comptoir.backoffice.schema import pos_log
+    from comptoir.cli.open_dossier import dossier
+    from comptoir.cli.output import print_csv
+    from comptoir.pos.report import Exit
+
+    query = select(*(pos_log.c[name] for name in LOG_COLUMNS)).order_by(pos_log.c.at,
+                                                                       pos_log.c.id)
+    if since:
+        try:
+            start = dt.datetime.fromisoformat(since)
+        except ValueError:
+            err.print(f"[bold red]error:[/] --since {since!r}: write a date or an ISO instant")
+            raise typer.Exit(Exit.USAGE) from None
+        query = query.where(pos_log.c.at >= (start if start.tzinfo else
+                                             start.replace(tzinfo=dt.UTC)))
+    if run:
+        query = query.where(pos_log.c.run_id == run)
+    if errors:
+        query = query.where(pos_log.c.level == "error")
+    with dossier().connect() as conn:
+        rows = conn.execute(query).all()
+    print_csv(LOG_COLUMNS, [tuple(row) for row in rows], as_json=as_json)
