@@ -87,7 +87,8 @@ def integrate_files(engine: Engine, files: Sequence[Path], *, dry_run: bool = Fa
 
 
 def integrate_inbox(engine: Engine, root: Path, *, dry_run: bool = False,
-                    report: RunReport | None = None) -> tuple[RunReport, list[FileOutcome]]:
+                    report: RunReport | None = None, pattern: str = "*", min_age: float = 0.0
+                    ) -> tuple[RunReport, list[FileOutcome]]:
     """Integrate every ticket file waiting in `root/incoming/` (`ticdeg*.zip`, `ticdep*.zip`,
     any case, in name order); each goes to `done/<day>/`, or `failed/<day>/` when refused,
     with `NAME.report.json`. A dry run leaves the files where they are. One pass at a time
@@ -97,7 +98,7 @@ def integrate_inbox(engine: Engine, root: Path, *, dry_run: bool = False,
     inbox = Inbox(root)
     outcomes: list[FileOutcome] = []
     with inbox.processing():
-        waiting = [path for path in inbox.waiting()
+        waiting = [path for path in inbox.waiting(pattern, min_age=min_age)
                    if path.name.lower().startswith(TICKET_FILE_PREFIXES)
                    and path.name.lower().endswith(".zip")]
         refs = load_references(engine)
