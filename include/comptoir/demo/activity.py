@@ -176,10 +176,10 @@ def _payments(ctx: Context, rng: np.random.Generator, ticket: Ticket,
     r = float(rng.random())
     business = customer is not None and bool(ctx.customer_business[customer])
     if business and r < 0.35:
-        return [("CRE", total, ticket.day + timedelta(days=30))]
+        return [("CRED", total, ticket.day + timedelta(days=30))]
     if customer is not None and r < 0.45 and total > 3000:
         deposit = min(total - 100, int(rng.integers(2, 10)) * 1000)
-        return [("ACO", deposit, None), ("CB", total - deposit, None)]
+        return [("ACP", deposit, None), ("CB", total - deposit, None)]
     if r < 0.06 and total > 2000:
         cash = int(rng.integers(1, total // 1000 + 1)) * 500
         cash = min(cash, total - 100)

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, Table, func, select, text
 
 from comptoir.backoffice import schema as s
 from comptoir.backoffice.settings import set_setting
-from comptoir.demo import activity, names, people, products, reference
+from comptoir.demo import activity, names, people, pos, products, reference
 from comptoir.demo.bank import bank_pool
 from comptoir.demo.text import slug
 from comptoir.errors import ComptoirError
@@ -155,8 +155,9 @@ class _Filler:
             set_setting(self.conn, key, value)
         self.insert(s.tax_regimes, [{"code": c, "name": n} for c, n in products.REGIMES])
         self.insert(s.vat_codes, [
-            {"code": c, "name": n, "rate": dec(r, 3), "sales_account": acc}
-            for c, n, r, acc, _ in products.VAT_CODES])
+            {"code": c, "name": n, "rate": dec(r, 3), "sales_account": acc,
+             "tax_account": tax or None}
+            for c, n, r, acc, tax in products.VAT_CODES])
         self.insert(s.revision_indexes, [
             {"code": c, "name": n, "value": Decimal(v)} for c, n, v in reference.REVISION_INDEXES])
         self.insert(s.accounts, [
@@ -180,9 +181,12 @@ class _Filler:
              "city": st.city, "country": "FR", "is_store": st is not names.CENTRAL,
              "site": st.site} for st in sites])
         self.ids["depot"] = depots = self.id_map(s.depots)
-        self.insert(s.registers, [
-            {"depot_id": depots[st.code], "code": f"C{k}", "name": f"Caisse {k} {st.city}"}
-            for st in names.STORES for k in range(1, st.registers + 1)])
+        registers = [row for st in names.STORES
+                     for row in pos.register_rows(depots[st.code], st.code, st.city,
+                                                  st.registers)]
+        self.insert(s.registers, registers)
+        self.insert(s.journals, pos.journal_rows(
+            registers, {depots[st.code]: st.city for st in names.STORES}))
         self.ids["register"] = self.id_map(s.registers, "depot_id", "code")
 
     def suppliers(self, rng: np.random.Generator) -> None:
@@ -385,6 +389,7 @@ class _Filler:
             central_supplier_id=self.ids["supplier"][products.supplier_code(0)])
 
     def point_of_sale(self, rng: np.random.Generator) -> None:
+        self.insert(s.customers, [pos.COUNTER_CUSTOMER])
         ctx = self.context()
         tickets = activity.pos_tickets(ctx, rng)
         days = activity.sales_days(ctx)

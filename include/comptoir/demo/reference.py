@@ -26,6 +26,8 @@ SETTINGS = {
     "default_regime": "FR",
     "purchases_module": "on",
     "default_supplier": "FOU0001",
+    "company_siren": "424242428",
+    "pos_counter_customer": "COMPTOIR",
 }
 
 #: Revision indexes for subscription contracts: (code, name, value).
@@ -81,14 +83,16 @@ JOURNALS = (
 )
 
 #: Payment modes: code, name, account, state code (as the POS seed names them),
-#: is_credit, is_deposit, lettrable, generates_delivery_note.
+#: is_credit, is_deposit, lettrable, generates_delivery_note. Credit modes have no
+#: account: what they leave to pay stays on the customer's receivable account.
 PAYMENT_MODES = (
     ("ESP", "Espèces", "530000", "EPV", False, False, False, False),
     ("CB", "Carte bancaire", "511200", "BPV", False, False, True, False),
     ("CHQ", "Chèque", "511300", "CPV", False, False, True, False),
     ("VIR", "Virement", "512000", "VPV", False, False, True, False),
-    ("CRE", "Crédit (paiement différé)", "411000", "C10", True, False, True, True),
-    ("ACO", "Bon d'acompte", "419100", "APV", False, True, True, False),
+    ("CRED", "Crédit (paiement différé)", None, "C10", True, False, True, False),
+    ("BLC", "En compte (bon de livraison)", None, None, True, False, True, True),
+    ("ACP", "Bon d'acompte", "419100", "APV", False, True, True, False),
     ("AVO", "Bon d'avoir", "419700", "RPV", False, False, True, False),
 )
 

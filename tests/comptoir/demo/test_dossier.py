@@ -63,7 +63,8 @@ def test_same_seed_gives_the_same_dossier_and_reset_refills_it(engine) -> None:
     assert filled.exit_code == 0, filled.output
     assert "reference date 26/10/2026" in filled.output and "pos_tickets" in filled.output
     first = snapshot(engine)
-    assert first["counts"]["articles"] == 3000 and first["counts"]["customers"] == 2000
+    # 2000 customers and the counter customer of anonymous tickets.
+    assert first["counts"]["articles"] == 3000 and first["counts"]["customers"] == 2001
 
     refused = runner.invoke(app, ["demo-data", "--seed", "42"])
     assert refused.exit_code != 0
@@ -91,6 +92,7 @@ def test_the_demo_dossier_is_coherent(engine) -> None:
         assert vat == {"T1": 20, "T2": 10, "T3": Decimal("5.5"), "T4": Decimal("2.1"), "T0": 0}
 
         _check_sites(conn)
+        _check_pos_reference(conn)
         _check_stock(conn)
         _check_bank_details(conn)
         _check_tickets(conn, summary.reference_date)
@@ -113,6 +115,32 @@ def _check_sites(conn) -> None:  # type: ignore[no-untyped-def]
         assert store["is_store"] and store["site"] == f"mag-0{k}" and store["city"]
         assert registers[store["id"]] in ({"C1", "C2"}, {"C1", "C2", "C3"})
     assert depots["MAG01"]["city"] == "Lyon" and depots["MAG02"]["city"] == "Paris"
+
+
+def _check_pos_reference(conn) -> None:  # type: ignore[no-untyped-def]
+    """What POS invoicing and posting read: register numbers and journals, VAT and payment
+    accounts, state codes, the counter customer."""
+    journals = {j["code"]: j["kind"] for j in rows(conn, s.journals)}
+    assert journals["VE"] == "sales" == journals[get_setting(conn, "sales_journal")]
+    stores = {d["id"]: d["code"] for d in rows(conn, s.depots)}
+    for r in rows(conn, s.registers):
+        assert r["code"] == f"C{r['number']}"
+        assert r["journal_code"] == stores[r["depot_id"]] + r["code"]
+        assert journals[r["journal_code"]] == "cash"
+    accounts = {a["number"] for a in rows(conn, s.accounts)}
+    taxes = {v["code"]: v["tax_account"] for v in rows(conn, s.vat_codes)}
+    assert taxes == {"T1": "445711", "T2": "445712", "T3": "445713", "T4": "445714", "T0": None}
+    assert set(taxes.values()) - {None} <= accounts
+    modes = {m["code"]: m for m in rows(conn, s.payment_modes)}
+    assert {c: modes[c]["state_code"] for c in ("ESP", "CB", "CHQ", "ACP", "CRED")} == {
+        "ESP": "EPV", "CB": "BPV", "CHQ": "CPV", "ACP": "APV", "CRED": "C10"}
+    assert modes["CB"]["account"] == "511200" and modes["ACP"]["account"] == "419100"
+    assert modes["ACP"]["is_deposit"] and modes["CRED"]["is_credit"]
+    assert not modes["CRED"]["generates_delivery_note"] and modes["CRED"]["account"] is None
+    assert [c for c, m in modes.items() if m["generates_delivery_note"]] == ["BLC"]
+    assert all(m["account"] in accounts for m in modes.values() if m["account"])
+    counter = get_setting(conn, "pos_counter_customer")
+    assert rows(conn, s.customers, s.customers.c.code == counter)[0]["name"] == "Client comptoir"
 
 
 def _check_stock(conn) -> None:  # type: ignore[no-untyped-def]
