@@ -69,6 +69,38 @@ def integrate(
     raise typer.Exit(int(result.exit_code))
 
 
+@pos_app.command("extract")
+def extract(
+    out_dir: Path = typer.Option(..., "--out", help="Folder the ticket file is written to."),
+    kind: str = typer.Option("degraded", "--kind", help="degraded (the tickets taken "
+                             "offline) or untransferred (every ticket of the days)."),
+    store: str | None = typer.Option(None, "--store", help="Store code (default pos_store)."),
+    register_code: str | None = typer.Option(None, "--register", help="Register code "
+                                             "(default pos_register)."),
+    until: str | None = typer.Option(None, "--until", help="untransferred: sales days up to "
+                                     "this date (default today)."),
+    include_extracted: bool = typer.Option(False, "--include-extracted", help="Also the "
+                                           "tickets already extracted (resend a lost file)."),
+    report: Path | None = typer.Option(None, "--report", help="Copy the JSON report here."),
+) -> None:
+    """Register side: write the tickets not yet extracted into a ticket file."""
+    from comptoir.cli.open_dossier import dossier
+    from comptoir.pos.extraction import extract_tickets
+    from comptoir.pos.filters import parse_until
+
+    day = parse_until(until) if until else None
+    result = extract_tickets(dossier(), out_dir, kind=kind, store=store, register=register_code,
+                             until=day, include_extracted=include_extracted)
+    body = result.body
+    if body["file"]:
+        out.print(f"{body['tickets']} tickets ({body['first_ticket']}–{body['last_ticket']}) "
+                  f"of {body['store']} {body['register']} → {body['file']}")
+    else:
+        out.print(f"nothing to extract for {body['store']} {body['register']}")
+    out.print(f"report: {result.finish(report)}")
+    raise typer.Exit(int(result.exit_code))
+
+
 @pos_app.command("log")
 def log(
     since: str | None = typer.Option(None, "--since", help="From this date or instant "

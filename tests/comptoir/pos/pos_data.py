@@ -82,6 +82,7 @@ def ticket_file(folder: Path, tickets: Sequence[tuple[list, list, list]], *,
                 register: str = "C1", store: str = "MAG01", kind: str = "degraded",
                 created: dt.datetime = CREATED) -> Path:
     """A ticket file of these tickets, written by the real writer."""
+    folder.mkdir(parents=True, exist_ok=True)
     return write_ticket_file(folder, kind, store, register,
                              [row for t in tickets for row in t[0]],
                              [row for t in tickets for row in t[1]],

@@ -55,3 +55,22 @@ def test_a_refused_file_exits_1_and_the_log_lists_the_errors(dossier, tmp_path) 
 def test_files_and_inbox_together_are_a_usage_error(dossier, tmp_path) -> None:
     result = CliRunner().invoke(app, ["pos", "integrate", "x.zip", "--inbox", str(tmp_path)])
     assert result.exit_code == 2
+
+
+def test_extract_writes_the_file_then_finds_nothing_more(dossier, tmp_path) -> None:
+    from comptoir.pos.integration import integrate_files
+
+    integrate_files(dossier, [ticket_file(tmp_path / "src", [sale(5), sale(6)])])
+    first = CliRunner().invoke(app, ["pos", "extract", "--store", "MAG01", "--register", "C1",
+                                     "--out", str(tmp_path / "out"), "--report",
+                                     str(tmp_path / "x.json")])
+    assert first.exit_code == 0, first.output
+    assert "2 tickets (5–6) of MAG01 C1" in first.output
+    report = json.loads((tmp_path / "x.json").read_text())
+    assert report["tickets"] == 2 and report["file"].endswith(".zip")
+    second = CliRunner().invoke(app, ["pos", "extract", "--store", "MAG01", "--register", "C1",
+                                      "--out", str(tmp_path / "out")])
+    assert second.exit_code == 0 and "nothing to extract" in second.output
+    unknown = CliRunner().invoke(app, ["pos", "extract", "--store", "MAG01", "--register", "C9",
+                                       "--out", str(tmp_path / "out")])
+    assert unknown.exit_code == 1
