@@ -22,6 +22,8 @@ out = Console()
 #: Order of the categories in the batch; tasks of one category keep the folder's order.
 CATEGORY_ORDER = ["Import-Export", "Editions", "Historiques", "Autres", "Système"]
 SPOOL_RETRY_DAG = "comptoir_spool_retry"
+#: Types that run first in their category: later tasks read what they write.
+FIRST_TYPES = ("imports", "pos_tickets")
 
 
 def batch_order(definitions: list[Any]) -> list[str]:
@@ -29,7 +31,7 @@ def batch_order(definitions: list[Any]) -> list[str]:
     theirs: exports read what they load), then the spool retry."""
     enabled = [d for d in definitions if d.enabled]
     ordered = sorted(enabled, key=lambda d: (CATEGORY_ORDER.index(d.task_type.category.value),
-                                             d.type != "imports"))
+                                             d.type not in FIRST_TYPES))
     return [d.id for d in ordered] + [SPOOL_RETRY_DAG]
 
 
@@ -51,6 +53,7 @@ def register(app: typer.Typer) -> None:
         if demo:
             _fill_demo(seed)
             _stage_demo_imports()
+            _stage_demo_tickets()
         loaded = load_folder()
         for error in loaded.errors:
             out.print(f"[yellow]skipped an invalid definition:[/] {error}", highlight=False)
@@ -92,6 +95,18 @@ def _stage_demo_imports() -> None:
     if mailed is not None:
         folder, names = mailed
         out.print(f"a demo customer mailed {', '.join(names)} (a .eml file in {folder})",
+                  highlight=False)
+
+
+def _stage_demo_tickets() -> None:
+    from comptoir.backoffice.engine import get_engine
+    from comptoir.demo.pos_registers import stage_for_task
+
+    with out.status("registers selling offline, then extracting their tickets..."):
+        staged = stage_for_task(get_engine())
+    for item in staged or []:
+        out.print(f"register {item.store} {item.register} sold {item.tickets} tickets offline; "
+                  f"its ticket file {item.file.name} was dropped into {item.file.parent}",
                   highlight=False)
 
 
