@@ -145,9 +145,13 @@ def _invoice(conn: Connection, filters: TicketFilters, report: RunReport) -> Non
     stage.create(conn)
     _select_tickets(conn, filters, counter)
     _number_groups(conn)
+    stage.analyze(conn, stage.tickets)
     _stage_groups(conn)
+    stage.analyze(conn, stage.groups)
     _stage_lines(conn)
+    stage.analyze(conn, stage.lines)
     _stage_taxes(conn)
+    stage.analyze(conn, stage.taxes)
     _write_documents(conn, "not_posted" if classic else "pos_pending")
     _write_lines_and_taxes(conn)
     _mark_tickets(conn, at)
@@ -379,6 +383,7 @@ def _write_documents(conn: Connection, invoice_status: str) -> None:
         rows))
     conn.execute(update(gg).values(document_id=sales_documents.c.id)
                  .where(sales_documents.c.number == gg.c.number))
+    stage.analyze(conn, gg)
 
 
 def _write_lines_and_taxes(conn: Connection) -> None:
@@ -422,11 +427,13 @@ def _mark_tickets(conn: Connection, at: dt.datetime) -> None:
 def _mark_sales_days(conn: Connection) -> None:
     """A sales day (open or closed) whose tickets are all invoiced becomes `integrated`."""
     tt = stage.tickets
+    touched = (select(tt.c.sales_day_id).where(tt.c.skip_rule.is_(None)).distinct()
+               .subquery("touched"))  # a derived table: joined by hash, not probed per day
     waiting = (select(pos_tickets.c.id)
                .where(pos_tickets.c.sales_day_id == sales_days.c.id,
                       pos_tickets.c.integrated_at.is_(None)))
     conn.execute(update(sales_days).values(status="integrated").where(
-        sales_days.c.id.in_(select(tt.c.sales_day_id).where(tt.c.skip_rule.is_(None))),
+        sales_days.c.id == touched.c.sales_day_id,
         sales_days.c.status.in_(("open", "closed")),
         ~exists(waiting)))
 
