@@ -22,10 +22,8 @@ count as one (the tests use it: their captured stdout is not a terminal).
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import enum
-import io
 import json
 import os
 import sys
@@ -174,27 +172,3 @@ def print_listing(
     else:
         write_stdout(plain_line(columns) + "".join(plain_line(cells) for cells in records))
 
-
-def csv_cell(value: Any) -> str:
-    """One cell of a contract CSV listing: `.` decimals, booleans `1`/`0`, dates ISO."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
-    return str(value)
-
-
-def print_csv(columns: Sequence[str], rows: Iterable[Row], *, as_json: bool = False) -> None:
-    """Print a listing the contracts fix as CSV (`;`, a header, RFC 4180 quotes) on stdout,
-    or as JSON objects with `as_json`."""
-    records = [_cells(columns, row) for row in rows]
-    if as_json:
-        print_json([dict(zip(columns, cells, strict=True)) for cells in records])
-        return
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([csv_cell(cell) for cell in cells] for cells in records)
-    write_stdout(buffer.getvalue())

@@ -1,10 +1,11 @@
-"""`comptoir pos`: offline tickets on the server and the registers (spec/pos.md).
+"""`comptoir pos`: offline point-of-sale tickets (`spec/pos.md`).
 
-Every command prints a summary, writes its JSON report into `var/reports/pos/<run_id>.json`
-(`--report` copies it) and exits with the contract's status: 0 done; 1 refused or could
-not run, nothing written; 2 usage error; 3 partly done (the items listed were rejected or
-skipped, the rest written); 4 written, but a check failed. Listings print CSV (`;`, a
-header, `.` decimals, booleans `1`/`0`) or JSON with `--json`.
+One function per command, each registered on the `pos` group by `register(app)`:
+`pos extract` (register side: tickets into a ticket file), `pos integrate` (server side:
+ticket files into the dossier), `pos invoice` (tickets into invoices, delivery notes and
+credit notes), `pos tickets` and `pos log` (the listings). Commands print a summary,
+write their report (`var/reports/pos/`, `--report` copies it) and exit with the report's
+status: 0 done, 1 refused, 2 usage error, 3 partly done.
 """
 
 from __future__ import annotations
@@ -14,22 +15,110 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-out = Console(soft_wrap=True, highlight=False)
-err = Console(stderr=True, soft_wrap=True, highlight=False)
+from comptoir.cli.output import JSON_HELP
 
-pos_app = typer.Typer(help="Offline POS tickets: integrate, invoice, the POS log.",
-                      no_args_is_help=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
+#: Exit status of a usage error (a bad range or date).
+USAGE = 2
 LOG_COLUMNS = ("at", "run_id", "step", "level", "file", "store", "register", "ticket", "rule",
                "message")
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(pos_app, name="pos")
+    pos = typer.Typer(help="Point of sale: offline tickets, integration, invoicing.",
+                      no_args_is_help=True)
+    app.add_typer(pos, name="pos")
+    pos.command("extract")(extract)
+    pos.command("integrate")(integrate)
+    pos.command("invoice")(invoice)
+    pos.command("tickets")(tickets)
+    pos.command("log")(log)
 
 
-@pos_app.command("integrate")
+def invoice(
+    until: str | None = typer.Option(None, "--until", help="Last sales day taken: a date "
+                                     "YYYY-MM-DD, today (default) or yesterday."),
+    store: list[str] = typer.Option([], "--store", help="A store code (repeat for more); "
+                                    "default every store."),
+    registers: str | None = typer.Option(None, "--registers", help="Register codes FROM:TO "
+                                         "(text order; either side may be empty)."),
+    customers: str | None = typer.Option(None, "--customers", help="Customer codes FROM:TO; "
+                                         "anonymous tickets match by the counter customer's "
+                                         "code."),
+    tickets_range: str | None = typer.Option(None, "--tickets", help="Ticket numbers FROM:TO."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Do everything, then roll back: "
+                                 "only the report is written."),
+    report: Path | None = typer.Option(None, "--report", help="Copy the JSON report here."),
+) -> None:
+    """Group the tickets not yet invoiced into invoices (F), delivery notes (B), credit notes (A).
+
+    One document per customer, sales day, register and type. Posting is a separate step.
+    """
+    from comptoir.cli.open_dossier import dossier
+    from comptoir.pos.filters import FilterError, TicketFilters
+    from comptoir.pos.invoicing import invoice_tickets
+
+    try:
+        filters = TicketFilters.parse(until=until, stores=store, registers=registers,
+                                      customers=customers, tickets=tickets_range)
+    except FilterError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(USAGE) from None
+    result = invoice_tickets(dossier(), filters, dry_run=dry_run)
+    path = result.finish(copy_to=report)
+    _invoice_summary(result.to_dict())
+    out.print(f"report: {path}", highlight=False, markup=False)
+    raise typer.Exit(int(result.exit_code))
+
+
+def _invoice_summary(data: dict) -> None:
+    if data["error"]:
+        err.print(f"[bold red]error:[/] {escape(data['error']['message'])}", highlight=False)
+        return
+    made = data["documents_created"]
+    what = "dry run, nothing written" if data["dry_run"] else "written"
+    out.print(f"pos invoice: {data['tickets_selected']} tickets selected, "
+              f"{data['tickets_invoiced']} invoiced, {data['tickets_without_sales']} without "
+              f"sales part, {len(data['skipped'])} skipped; documents F {made['F']}, "
+              f"B {made['B']}, A {made['A']} ({what})", highlight=False, markup=False)
+    for item in data["skipped"][:20]:
+        out.print(f"  {item['store']} {item['register']} {item['ticket']} {item['rule']}: "
+                  f"{item['message']}", highlight=False, markup=False)
+    if len(data["skipped"]) > 20:
+        out.print(f"  ... {len(data['skipped']) - 20} more in the report", highlight=False)
+
+
+def tickets(
+    store: str | None = typer.Option(None, "--store", help="Only this store."),
+    register_code: str | None = typer.Option(None, "--register", help="Only this register."),
+    tickets_range: str | None = typer.Option(None, "--tickets", help="Ticket numbers FROM:TO."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """List the tickets (CSV with `;`): their day, customer, total and invoicing document."""
+    from comptoir.cli.csv_listing import listing_record, print_csv
+    from comptoir.cli.open_dossier import dossier
+    from comptoir.cli.output import print_json
+    from comptoir.pos.filters import FilterError, parse_range
+    from comptoir.pos.ticket_listing import TICKET_COLUMNS, ticket_rows
+
+    try:
+        numbers = parse_range(tickets_range, numbers=True, option="tickets")
+    except FilterError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(USAGE) from None
+    with dossier().connect() as conn:
+        rows = (listing_record(row, amounts=("total_incl_tax",)) for row in
+                ticket_rows(conn, store=store, register=register_code, tickets=numbers))
+        if as_json:
+            print_json(list(rows))
+        else:
+            print_csv(TICKET_COLUMNS, rows)
+
+
 def integrate(
     files: list[Path] = typer.Argument(None, help="Ticket files (TicDeg…zip, ticdep…zip)."),
     inbox: Path | None = typer.Option(None, "--inbox", help="An inbox folder: every ticket "
@@ -52,24 +141,23 @@ def integrate(
         result, outcomes = integrate_files(engine, files, dry_run=dry_run)
     for outcome in outcomes:
         if outcome.error:
-            out.print(f"{outcome.file}: refused ({outcome.error['rule']}): "
+            _say(f"{outcome.file}: refused ({outcome.error['rule']}): "
                       f"{outcome.error['message']}")
             continue
-        out.print(f"{outcome.file}: {outcome.tickets} tickets, {outcome.integrated} "
+        _say(f"{outcome.file}: {outcome.tickets} tickets, {outcome.integrated} "
                   f"integrated, {outcome.already_integrated} already integrated, "
                   f"{outcome.rejected} rejected")
         for rejection in outcome.rejections[:20]:
             where = f" line {rejection['line']}" if rejection["line"] is not None else ""
-            out.print(f"  ticket {rejection['ticket']}{where}: {rejection['rule']}: "
+            _say(f"  ticket {rejection['ticket']}{where}: {rejection['rule']}: "
                       f"{rejection['message']}")
     if not outcomes:
-        out.print("no ticket file to integrate")
+        _say("no ticket file to integrate")
     path = result.finish(report)
-    out.print(f"{'dry run, nothing written; ' if dry_run else ''}report: {path}")
+    _say(f"{'dry run, nothing written; ' if dry_run else ''}report: {path}")
     raise typer.Exit(int(result.exit_code))
 
 
-@pos_app.command("extract")
 def extract(
     out_dir: Path = typer.Option(..., "--out", help="Folder the ticket file is written to."),
     kind: str = typer.Option("degraded", "--kind", help="degraded (the tickets taken "
@@ -93,29 +181,29 @@ def extract(
                              until=day, include_extracted=include_extracted)
     body = result.body
     if body["file"]:
-        out.print(f"{body['tickets']} tickets ({body['first_ticket']}–{body['last_ticket']}) "
+        _say(f"{body['tickets']} tickets ({body['first_ticket']}–{body['last_ticket']}) "
                   f"of {body['store']} {body['register']} → {body['file']}")
     else:
-        out.print(f"nothing to extract for {body['store']} {body['register']}")
-    out.print(f"report: {result.finish(report)}")
+        _say(f"nothing to extract for {body['store']} {body['register']}")
+    _say(f"report: {result.finish(report)}")
     raise typer.Exit(int(result.exit_code))
 
 
-@pos_app.command("log")
 def log(
     since: str | None = typer.Option(None, "--since", help="From this date or instant "
                                      "(ISO 8601)."),
     run: str | None = typer.Option(None, "--run", help="Only this run's rows."),
     errors: bool = typer.Option(False, "--errors", help="Only refused files and rejected "
                                 "tickets."),
-    as_json: bool = typer.Option(False, "--json", help="JSON instead of CSV."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """The POS log: refused files, rejected tickets, skipped items and warnings."""
     from sqlalchemy import select
 
     from comptoir.backoffice.schema import pos_log
+    from comptoir.cli.csv_listing import print_csv
     from comptoir.cli.open_dossier import dossier
-    from comptoir.cli.output import print_csv
+    from comptoir.cli.output import print_json
     from comptoir.pos.report import Exit
 
     query = select(*(pos_log.c[name] for name in LOG_COLUMNS)).order_by(pos_log.c.at,
@@ -134,4 +222,13 @@ def log(
         query = query.where(pos_log.c.level == "error")
     with dossier().connect() as conn:
         rows = conn.execute(query).all()
-    print_csv(LOG_COLUMNS, [tuple(row) for row in rows], as_json=as_json)
+    records = [dict(row._mapping) for row in rows]
+    if as_json:
+        print_json(records)
+    else:
+        print_csv(LOG_COLUMNS, records)
+
+
+def _say(text: str) -> None:
+    """One line of a summary: names and messages printed as they are (no markup)."""
+    out.print(text, highlight=False, markup=False)
