@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,7 @@ from comptoir.exchange.names import check_identifier, is_identifier
 from comptoir.validation import problems
 
 __all__ = [
+    "ASSET_SCHEDULE",
     "DOCUMENT_VERSION",
     "TASK_ID_MAX",
     "DefinitionError",
@@ -58,6 +60,9 @@ __all__ = [
 DOCUMENT_VERSION = 1
 TASK_ID_MAX = 200
 SITE_MAX = 60
+#: A schedule `asset:<uri>` runs the task when that asset is updated (e.g. invoicing once
+#: tickets were integrated).
+ASSET_SCHEDULE = "asset:"
 _PRESETS = {"@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly",
             "@quarterly", "@yearly", "@annually"}
 DEFAULT_TIMEZONE = "Europe/Paris"
@@ -132,7 +137,8 @@ class TaskDefinition(BaseModel):
     name: str = Field(default="", description="What the task is for, in plain words.")
     type: str = Field(description="A task type of the catalog (`comptoir tasks types`).")
     site: str = Field(default="central", description="The site, i.e. the Celery queue.")
-    schedule: str | None = Field(default=None, description="Cron, preset, or null (manual).")
+    schedule: str | None = Field(default=None, description="Cron, preset, 'asset:<uri>' (when "
+                                 "that asset is updated), or null (manual).")
     timezone: str = Field(default=DEFAULT_TIMEZONE, description="Time zone of the schedule.")
     enabled: bool = True
     run_once: bool = False
@@ -160,6 +166,12 @@ class TaskDefinition(BaseModel):
         if value is None:
             return None
         value = value.strip()
+        if value.startswith(ASSET_SCHEDULE):
+            uri = value[len(ASSET_SCHEDULE):]
+            if not re.fullmatch(r"comptoir://[a-z0-9_./-]+", uri):
+                raise ValueError(f"{value!r}: an asset schedule names a Comptoir asset, e.g. "
+                                 "'asset:comptoir://dossier/pos_tickets'")
+            return value
         if value.startswith("@"):
             if value not in _PRESETS:
                 raise ValueError(f"unknown preset {value!r}; use one of "

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from airflow.sdk import DAG, BaseOperator, Param
+from airflow.sdk import DAG, Asset, BaseOperator, Param
 
 from comptoir.automation.catalog import TaskType
-from comptoir.automation.definitions import TaskDefinition
+from comptoir.automation.definitions import ASSET_SCHEDULE, TaskDefinition
 from comptoir_airflow.operators import DeliverOperator, ReportOperator, RunOperator
 
 __all__ = ["START", "attach_params", "dag_arguments", "doc_md", "run_deliver_report"]
@@ -49,6 +49,13 @@ def doc_md(definition: TaskDefinition, task_type: TaskType) -> str:
     return "\n".join(lines)
 
 
+def schedule(definition: TaskDefinition) -> str | list[Asset] | None:
+    """The DAG's schedule: a cron or preset as is; `asset:<uri>` as that asset."""
+    if definition.schedule and definition.schedule.startswith(ASSET_SCHEDULE):
+        return [Asset(definition.schedule[len(ASSET_SCHEDULE):])]
+    return definition.schedule
+
+
 def dag_arguments(definition: TaskDefinition, task_type: TaskType) -> dict[str, Any]:
     """The DAG arguments every template shares."""
     tags = [task_type.category.value, task_type.name, definition.site]
@@ -58,7 +65,7 @@ def dag_arguments(definition: TaskDefinition, task_type: TaskType) -> dict[str, 
         "dag_id": definition.id,
         "dag_display_name": definition.name or definition.id,
         "description": (definition.name or task_type.title)[:200],
-        "schedule": definition.schedule if definition.enabled else None,
+        "schedule": schedule(definition) if definition.enabled else None,
         "start_date": START.replace(tzinfo=ZoneInfo(definition.timezone)),
         "catchup": False,
         "max_active_runs": 1,

@@ -67,6 +67,7 @@ def test_the_contract_example_is_valid(write_task):
     (with_(id="bad id!"), "task 'bad id!': id: task id 'bad id!' is not 1 to 200 letters"),
     (with_(schedule="every night"), "schedule: 'every night' is not a cron expression"),
     (with_(schedule="@nightly"), "unknown preset '@nightly'"),
+    (with_(schedule="asset:https://elsewhere/x"), "an asset schedule names a Comptoir asset"),
     (with_(site="central queue"), "site: site (Celery queue name) 'central queue' is not"),
     (with_(report={"email": "not-an-address"}), "report.email"),
     (with_(options={"entity": "suppliers"},
