@@ -135,3 +135,58 @@ def log(
     with dossier().connect() as conn:
         rows = conn.execute(query).all()
     print_csv(LOG_COLUMNS, [tuple(row) for row in rows], as_json=as_json)
+
+
+@pos_app.command("send")
+def send(
+    outbox: Path = typer.Option(..., "--outbox", help="Folder of the ticket files to send."),
+    to: str | None = typer.Option(None, "--to", help="Mail each file to this address."),
+    folder: Path | None = typer.Option(None, "--folder", help="Copy each file into this "
+                                       "folder (LAN mode)."),
+    report: Path | None = typer.Option(None, "--report", help="Copy the JSON report here."),
+) -> None:
+    """Register side: send the outbox's ticket files, oldest first; sent ones go to sent/."""
+    from comptoir.pos.report import Exit
+    from comptoir.pos.transfer import send_outbox
+
+    if (to is None) == (folder is None):
+        err.print("[bold red]error:[/] give --to ADDRESS or --folder DIR (one of them)")
+        raise typer.Exit(Exit.USAGE)
+    result = send_outbox(outbox, to=to, folder=folder)
+    body = result.body
+    for item in body["sent"]:
+        out.print(f"{item['file']}: {item['tickets']} tickets of {item['store']} "
+                  f"{item['register']} sent to {item['to']}")
+    for item in body["failed"]:
+        out.print(f"{item['file']}: not sent ({item['rule']}): {item['message']}")
+    for warning in result.warnings:
+        out.print(f"warning: {warning['message']}")
+    if result.error and not body["failed"]:
+        err.print(f"[bold red]error:[/] {result.error['message']}")
+    elif body["sent"] or body["failed"]:
+        out.print(f"{len(body['sent'])} files sent, {len(body['failed'])} left in {outbox}")
+    else:
+        out.print(f"nothing to send in {outbox}")
+    out.print(f"report: {result.finish(report)}")
+    raise typer.Exit(int(result.exit_code))
+
+
+@pos_app.command("pilot")
+def pilot(
+    file: Path = typer.Argument(..., help="The pilot file: one action per line."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check the file and print the plan."),
+    report: Path | None = typer.Option(None, "--report", help="Copy the JSON report here."),
+) -> None:
+    """Run a pilot file: EXTRACT, SEND_MAIL, COPY, INTEGRATE, LOAD_BASE (and Divalto's lines)."""
+    from comptoir.cli.open_dossier import dossier
+    from comptoir.pos.pilot import run_pilot
+
+    result = run_pilot(dossier(), file, dry_run=dry_run)
+    for action in result.body["actions"]:
+        name = action["action"] or "-"
+        out.print(f"line {action['line']}: {name} [{action['status']}] {action['message']}")
+    if result.error:
+        err.print(f"[bold red]error:[/] {result.error['message']}")
+    path = result.finish(report)
+    out.print(f"{'dry run, nothing run; ' if dry_run else ''}report: {path}")
+    raise typer.Exit(int(result.exit_code))
