@@ -146,6 +146,8 @@ def send(
     report: Path | None = typer.Option(None, "--report", help="Copy the JSON report here."),
 ) -> None:
     """Register side: send the outbox's ticket files, oldest first; sent ones go to sent/."""
+    from rich.markup import escape
+
     from comptoir.pos.report import Exit
     from comptoir.pos.transfer import send_outbox
 
@@ -155,18 +157,19 @@ def send(
     result = send_outbox(outbox, to=to, folder=folder)
     body = result.body
     for item in body["sent"]:
-        out.print(f"{item['file']}: {item['tickets']} tickets of {item['store']} "
-                  f"{item['register']} sent to {item['to']}")
+        out.print(escape(f"{item['file']}: {item['tickets']} tickets of {item['store']} "
+                         f"{item['register']} sent to {item['to']}"))
     for item in body["failed"]:
-        out.print(f"{item['file']}: not sent ({item['rule']}): {item['message']}")
+        out.print(escape(f"{item['file']}: not sent ({item['rule']}): {item['message']}"))
     for warning in result.warnings:
-        out.print(f"warning: {warning['message']}")
+        out.print(escape(f"warning: {warning['message']}"))
     if result.error and not body["failed"]:
-        err.print(f"[bold red]error:[/] {result.error['message']}")
+        err.print(f"[bold red]error:[/] {escape(result.error['message'])}")
     elif body["sent"] or body["failed"]:
-        out.print(f"{len(body['sent'])} files sent, {len(body['failed'])} left in {outbox}")
+        out.print(escape(f"{len(body['sent'])} files sent, {len(body['failed'])} left in "
+                         f"{outbox}"))
     else:
-        out.print(f"nothing to send in {outbox}")
+        out.print(escape(f"nothing to send in {outbox}"))
     out.print(f"report: {result.finish(report)}")
     raise typer.Exit(int(result.exit_code))
 
@@ -178,15 +181,18 @@ def pilot(
     report: Path | None = typer.Option(None, "--report", help="Copy the JSON report here."),
 ) -> None:
     """Run a pilot file: EXTRACT, SEND_MAIL, COPY, INTEGRATE, LOAD_BASE (and Divalto's lines)."""
+    from rich.markup import escape
+
     from comptoir.cli.open_dossier import dossier
     from comptoir.pos.pilot import run_pilot
 
     result = run_pilot(dossier(), file, dry_run=dry_run)
     for action in result.body["actions"]:
         name = action["action"] or "-"
-        out.print(f"line {action['line']}: {name} [{action['status']}] {action['message']}")
+        out.print(escape(f"line {action['line']}: {name} ({action['status']}) "
+                         f"{action['message']}"))
     if result.error:
-        err.print(f"[bold red]error:[/] {result.error['message']}")
+        err.print(f"[bold red]error:[/] {escape(result.error['message'])}")
     path = result.finish(report)
     out.print(f"{'dry run, nothing run; ' if dry_run else ''}report: {path}")
     raise typer.Exit(int(result.exit_code))
