@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from comptoir.errors import ComptoirError
 from comptoir.exchange.endpoints import check_address
+from comptoir.exchange.errors import LocalFolderNotWritable
 from comptoir.exchange.files import fsync_folder, link_to_free_name, locked, write_durably
 from comptoir.exchange.names import is_temporary, matches, name_candidates, printable
 from comptoir.exchange.transports import part_name
@@ -177,18 +178,26 @@ def _send(path: Path, ticket_file: TicketFile, target: _Target, mailer: Mailer |
 
 
 def copy_to_folder(path: Path, folder: Path) -> Path:
-    """Copy `path` into `folder` as `.NAME.part`, then under the first free name."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Copy `path` into `folder` as `.NAME.part`, then under the first free name.
+
+    Raises `LocalFolderNotWritable` when the folder cannot be created or written.
+    """
     temporary = folder / part_name(path.name)
-    with contextlib.suppress(FileNotFoundError):
-        temporary.unlink()  # a leftover of a crashed copy: never published
-    write_durably(temporary, path)
     try:
-        final = link_to_free_name(temporary, folder, path.name)
-    finally:
+        folder.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
-    fsync_folder(folder)
+            temporary.unlink()  # a leftover of a crashed copy: never published
+        write_durably(temporary, path)
+        try:
+            final = link_to_free_name(temporary, folder, path.name)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                temporary.unlink()
+        fsync_folder(folder)
+    except OSError as exc:
+        if exc.filename == str(path):  # the file to send, not the folder, is the problem
+            raise
+        raise LocalFolderNotWritable(f"folder {folder}", exc.strerror or str(exc)) from exc
     return final
 
 

@@ -111,6 +111,8 @@ def test_a_folder_that_cannot_be_written_keeps_the_files_exit_1(tmp_path) -> Non
     assert report.error["rule"] == "send_failed"
     assert [item["file"] for item in report.body["failed"]] == [p.name for p in made]
     assert report.body["failed"][0]["rule"] == "send_failed"
+    assert report.body["failed"][0]["message"].startswith(
+        f"folder {lan}: the folder is not writable")
     assert report.body["sent"] == []
     assert outbox_files(tmp_path / "out") == made
 
