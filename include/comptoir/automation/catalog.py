@@ -130,6 +130,10 @@ class TaskType:
     """The core function: `(RunContext, options) -> TaskOutput`."""
     produces_files: bool = True
     default_filename: str | None = None
+    own_file_names: str | None = None
+    """Set when the core function names its files itself (a legal or a contract name): what
+    they are called, for docs (`TicDeg…zip`). The names are kept; `output.filename` is
+    refused."""
     template: str = "default"
     """The DAG template, by name: `default` or `inbox`."""
     step: str = "run"

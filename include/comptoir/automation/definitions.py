@@ -207,7 +207,13 @@ class TaskDefinition(BaseModel):
             if self.output is None:
                 raise ValueError(f"output: {self.type} writes files: say where they go "
                                  "(output.delivery)")
-            if self.output.filename is None and task_type.default_filename is None:
+            if task_type.own_file_names is not None:
+                if self.output.filename is not None:
+                    raise ValueError(
+                        f"output.filename: {self.type} names its files itself "
+                        f"({task_type.own_file_names}) and they keep that name; remove "
+                        "output.filename")
+            elif self.output.filename is None and task_type.default_filename is None:
                 raise ValueError("output.filename: a file-name template is required")
         elif self.output is not None:
             raise ValueError(f"output: {self.type} writes no file; remove output")
@@ -226,6 +232,13 @@ class TaskDefinition(BaseModel):
         if self.output is None:
             return None
         return self.output.filename or self.task_type.default_filename
+
+    @property
+    def file_names(self) -> str | None:
+        """What the files are called, for people: the template, or how the type names them."""
+        if self.output is None:
+            return None
+        return self.filename or self.task_type.own_file_names
 
     @property
     def source(self) -> Path | None:
@@ -250,7 +263,7 @@ class TaskDefinition(BaseModel):
         if self.run_once:
             parts.append("runs once, then its definition is removed")
         if self.output is not None:
-            parts.append(f"files {self.filename} to {self.output.delivery.describe()}")
+            parts.append(f"files {self.file_names} to {self.output.delivery.describe()}")
         return "; ".join(parts)
 
     def to_json(self) -> dict[str, Any]:

@@ -8,7 +8,8 @@ The steps are the Airflow tasks of the DAG templates, each called by a thin oper
 2. `produce()`: the type's core function runs (with the task's inbox, for inbox types)
    and writes files into a work folder; they are renamed from the file-name template
    (rendered at the start of the run, in the dossier's time zone) and copied into the
-   task's spool, one entry each. The work folder is removed.
+   task's spool, one entry each (a type with `own_file_names` keeps the names its core
+   function gave). The work folder is removed.
 3. `deliver()`: every pending entry of the spool goes through the transport, oldest
    first; what fails stays for the next run or the spool retry.
 4. `finish()`: the report goes to the `messages` table, the log, and by e-mail when the
@@ -27,7 +28,7 @@ from zoneinfo import ZoneInfo
 from comptoir import paths
 from comptoir.automation.catalog import RunContext
 from comptoir.automation.definitions import TaskDefinition
-from comptoir.automation.filenames import FileNameError, render
+from comptoir.automation.filenames import FileNameError, check_name, render
 from comptoir.automation.messages import Report, record
 from comptoir.automation.task_inbox import InboxOptions, task_inbox
 from comptoir.errors import ComptoirError
@@ -146,8 +147,11 @@ def produce(
         lines = list(output.summary)
         named = []
         for produced in output.files:
-            assert definition.filename is not None
-            name = render(definition.filename, moment, produced.store)
+            if task_type.own_file_names is not None:  # the core function's name is kept
+                name = check_name(produced.path.name)
+            else:
+                assert definition.filename is not None
+                name = render(definition.filename, moment, produced.store)
             target = work / "named" / name
             if target.exists():
                 raise FileNameError(

@@ -3,7 +3,8 @@
 One function per command, each registered on the `pos` group by `register(app)`:
 `pos extract` (register side: tickets into a ticket file), `pos integrate` (server side:
 ticket files into the dossier), `pos invoice` (tickets into invoices, delivery notes and
-credit notes), `pos tickets` and `pos log` (the listings). Commands print a summary,
+credit notes), `pos tickets` and `pos log` (the listings), `pos send` and `pos pilot`
+(register side: transfer and pilot files). Commands print a summary,
 write their report (`var/reports/pos/`, `--report` copies it) and exit with the report's
 status: 0 done, 1 refused, 2 usage error, 3 partly done.
 """
@@ -37,6 +38,8 @@ def register(app: typer.Typer) -> None:
     pos.command("invoice")(invoice)
     pos.command("tickets")(tickets)
     pos.command("log")(log)
+    pos.command("send")(send)
+    pos.command("pilot")(pilot)
 
 
 def invoice(
@@ -232,3 +235,58 @@ def log(
 def _say(text: str) -> None:
     """One line of a summary: names and messages printed as they are (no markup)."""
     out.print(text, highlight=False, markup=False)
+
+
+def send(
+    outbox: Path = typer.Option(..., "--outbox", help="Folder of the ticket files to send."),
+    to: str | None = typer.Option(None, "--to", help="Mail each file to this address."),
+    folder: Path | None = typer.Option(None, "--folder", help="Copy each file into this "
+                                       "folder (LAN mode)."),
+    report: Path | None = typer.Option(None, "--report", help="Copy the JSON report here."),
+) -> None:
+    """Register side: send the outbox's ticket files, oldest first; sent ones go to sent/."""
+    from comptoir.pos.report import Exit
+    from comptoir.pos.transfer import send_outbox
+
+    if (to is None) == (folder is None):
+        err.print("[bold red]error:[/] give --to ADDRESS or --folder DIR (one of them)")
+        raise typer.Exit(Exit.USAGE)
+    result = send_outbox(outbox, to=to, folder=folder)
+    body = result.body
+    for item in body["sent"]:
+        out.print(escape(f"{item['file']}: {item['tickets']} tickets of {item['store']} "
+                         f"{item['register']} sent to {item['to']}"))
+    for item in body["failed"]:
+        out.print(escape(f"{item['file']}: not sent ({item['rule']}): {item['message']}"))
+    for warning in result.warnings:
+        out.print(escape(f"warning: {warning['message']}"))
+    if result.error and not body["failed"]:
+        err.print(f"[bold red]error:[/] {escape(result.error['message'])}")
+    elif body["sent"] or body["failed"]:
+        out.print(escape(f"{len(body['sent'])} files sent, {len(body['failed'])} left in "
+                         f"{outbox}"))
+    else:
+        out.print(escape(f"nothing to send in {outbox}"))
+    out.print(f"report: {result.finish(report)}")
+    raise typer.Exit(int(result.exit_code))
+
+
+def pilot(
+    file: Path = typer.Argument(..., help="The pilot file: one action per line."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check the file and print the plan."),
+    report: Path | None = typer.Option(None, "--report", help="Copy the JSON report here."),
+) -> None:
+    """Run a pilot file: EXTRACT, SEND_MAIL, COPY, INTEGRATE, LOAD_BASE (and Divalto's lines)."""
+    from comptoir.cli.open_dossier import dossier
+    from comptoir.pos.pilot import run_pilot
+
+    result = run_pilot(dossier(), file, dry_run=dry_run)
+    for action in result.body["actions"]:
+        name = action["action"] or "-"
+        out.print(escape(f"line {action['line']}: {name} ({action['status']}) "
+                         f"{action['message']}"))
+    if result.error:
+        err.print(f"[bold red]error:[/] {escape(result.error['message'])}")
+    path = result.finish(report)
+    out.print(f"{'dry run, nothing run; ' if dry_run else ''}report: {path}")
+    raise typer.Exit(int(result.exit_code))

@@ -5,6 +5,8 @@
 - `atomic_write(path, content)`: the same under a temporary name in the same folder,
   then renamed over `path`: readers see the old file or the new one, never a mix;
 - `fsync_folder(folder)`: a rename or an unlink made durable;
+- `link_to_free_name(temporary, folder, name)`: a complete file published under the
+  first free name among `NAME`, `NAME-2`, ... (never over another file);
 - `locked(path)`: an exclusive advisory lock (`flock`) on a lock file, held for a block;
   processes of one machine take turns.
 """
@@ -21,12 +23,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from comptoir.exchange.names import name_candidates
+
 __all__ = [
     "Content",
     "LockBusy",
     "atomic_write",
     "fsync_folder",
     "json_bytes",
+    "link_to_free_name",
     "locked",
     "write_durably",
 ]
@@ -94,6 +99,27 @@ def fsync_folder(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def link_to_free_name(temporary: Path, folder: Path, name: str) -> Path:
+    """Publish the complete file `temporary` as `folder/NAME` (`NAME-2`... when taken).
+
+    A hard link never replaces a file, so two writers never overwrite each other; on a
+    file system without hard links, a rename after checking the name is free. The
+    temporary name is left for the caller to remove (gone after the fallback rename).
+    """
+    for candidate in name_candidates(name):
+        target = Path(folder) / candidate
+        try:
+            os.link(temporary, target)
+        except FileExistsError:
+            continue
+        except OSError:  # no hard links here (some network shares): a checked rename
+            if os.path.lexists(target):
+                continue
+            os.replace(temporary, target)
+        return target
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @contextlib.contextmanager

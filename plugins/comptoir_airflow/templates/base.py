@@ -35,7 +35,8 @@ def doc_md(definition: TaskDefinition, task_type: TaskType) -> str:
         else "- Schedule: manual start only",
     ]
     if definition.output is not None:
-        lines.append(f"- Files: `{definition.filename}` → {definition.output.delivery.describe()}")
+        lines.append(f"- Files: `{definition.file_names}` → "
+                     f"{definition.output.delivery.describe()}")
     report = definition.report
     lines.append(
         f"- Report: on success {'yes' if report.on_success else 'no'}, on error "
