@@ -4,7 +4,9 @@ Upserts by code, `INSERT … ON CONFLICT DO UPDATE … WHERE <a value differs>` 
 dialect's insert (SQLite, PostgreSQL), a few hundred rows per statement; prices are one
 `UPDATE … SET sale_price = CASE code …` per chunk. Only rows that are new or differ are
 written, so each count is what changed and a second load of the same package writes 0.
-Rows absent from the package are left alone. The caller holds the transaction.
+Rows absent from the package are left alone. Counts come from `RETURNING` (the rows
+inserted or updated), which both dialects give reliably for an upsert. The caller holds
+the transaction.
 """
 
 from __future__ import annotations
@@ -92,10 +94,10 @@ def _prices(conn: Connection, rows: list[dict[str, Any]]) -> int:
     for chunk in _chunks(rows):
         prices = {row["article"]: row["sale_price"] for row in chunk}
         new = case(prices, value=articles.c.code)
-        count += conn.execute(
+        count += len(conn.execute(
             update(articles)
             .where(articles.c.code.in_(list(prices)), articles.c.sale_price.is_distinct_from(new))
-            .values(sale_price=new, updated_at=func.now())).rowcount
+            .values(sale_price=new, updated_at=func.now()).returning(articles.c.id)).all())
     return count
 
 
@@ -127,7 +129,7 @@ def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
                 index_elements=list(keys), set_=values,
                 where=or_(*(table.c[name].is_distinct_from(excluded[name])
                             for name in columns)))
-        count += conn.execute(statement).rowcount
+        count += len(conn.execute(statement.returning(table.c[keys[0]])).all())
     return count
 
 
