@@ -4,7 +4,8 @@ One function per command, each registered on the `pos` group by `register(app)`:
 `pos extract` (register side: tickets into a ticket file), `pos integrate` (server side:
 ticket files into the dossier), `pos invoice` (tickets into invoices, delivery notes and
 credit notes), `pos tickets` and `pos log` (the listings), `pos send` and `pos pilot`
-(register side: transfer and pilot files). Commands print a summary,
+(register side: transfer and pilot files), `pos base-files build|send|load` (the
+registers' reference data). Commands print a summary,
 write their report (`var/reports/pos/`, `--report` copies it) and exit with the report's
 status: 0 done, 1 refused, 2 usage error, 3 partly done.
 """
@@ -40,6 +41,7 @@ def register(app: typer.Typer) -> None:
     pos.command("log")(log)
     pos.command("send")(send)
     pos.command("pilot")(pilot)
+    pos.add_typer(base_files_app, name="base-files")
 
 
 def invoice(
@@ -289,4 +291,116 @@ def pilot(
         err.print(f"[bold red]error:[/] {escape(result.error['message'])}")
     path = result.finish(report)
     out.print(f"{'dry run, nothing run; ' if dry_run else ''}report: {path}")
+    raise typer.Exit(int(result.exit_code))
+
+
+# --------------------------------------------------------------------------- base files
+
+base_files_app = typer.Typer(help="Base files for the registers: build, send, load.",
+                             no_args_is_help=True)
+
+
+def _refused_base_run(command: str, exc: Exception):  # type: ignore[no-untyped-def]
+    """A base-files run that could not be done (a bad list, an unknown register...): exit 1."""
+    from comptoir.pos.list_files import ListFileError
+    from comptoir.pos.report import RunReport
+
+    result = RunReport(command)
+    result.body.update({"file": None, "members": {}, "recipients": [], "written": None})
+    result.refuse("bad_list" if isinstance(exc, ListFileError) else "cannot_run", str(exc))
+    return result
+
+
+def _print_base_report(result) -> None:  # type: ignore[no-untyped-def]
+    """The summary of a base-files report: file, members and rows, recipients, written."""
+    from rich.markup import escape
+
+    body = result.body
+    if result.error and body.get("file") is None:
+        err.print(f"[bold red]error:[/] {escape(result.error['message'])}")
+        return
+    if result.error:
+        out.print(escape(f"{body.get('file')}: refused ({result.error['rule']}): "
+                         f"{result.error['message']}"))
+        return
+    members = ", ".join(f"{name} {rows}" for name, rows in body.get("members", {}).items())
+    out.print(f"{body.get('file')}: {members}")
+    if body.get("recipients"):
+        out.print(f"mailed to {', '.join(body['recipients'])}")
+    if body.get("copied_to"):
+        out.print(f"copied to {body['copied_to']}")
+    if body.get("written") is not None:
+        out.print(f"{body['written']} rows or files written")
+    for warning in result.warnings:
+        out.print(f"warning ({warning['rule']}): {warning['message']}")
+
+
+@base_files_app.command("build")
+def base_files_build(
+    store: str = typer.Option(..., "--store", help="Store code."),
+    register_code: str = typer.Option(..., "--register", help="Register code."),
+    list_file: Path | None = typer.Option(None, "--list", help="List file (DEBUT LISTE … "
+                                          "FIN LISTE): members and specific files."),
+    out_dir: Path = typer.Option(..., "--out", help="Folder the package is written to."),
+    report: Path | None = typer.Option(None, "--report", help="Copy the JSON report here."),
+) -> None:
+    """Server side: write a register's base package (PvBase<store><register><time>.zip)."""
+    from comptoir.cli.open_dossier import dossier
+    from comptoir.errors import ComptoirError
+    from comptoir.pos.base_files import build_base_package
+
+    try:
+        result = build_base_package(dossier(), store, register_code, out_dir,
+                                    list_file=list_file)
+    except ComptoirError as exc:
+        result = _refused_base_run("pos base-files build", exc)
+    _print_base_report(result)
+    out.print(f"report: {result.finish(report)}")
+    raise typer.Exit(int(result.exit_code))
+
+
+@base_files_app.command("send")
+def base_files_send(
+    store: str = typer.Option(..., "--store", help="Store code."),
+    register_code: str = typer.Option(..., "--register", help="Register code."),
+    list_file: Path | None = typer.Option(None, "--list", help="List file: members and "
+                                          "specific files."),
+    mail_list: Path | None = typer.Option(None, "--mail-list", help="List file of e-mail "
+                                          "addresses: one message to all."),
+    folder: Path | None = typer.Option(None, "--folder", help="Copy the package into this "
+                                       "folder (LAN)."),
+    report: Path | None = typer.Option(None, "--report", help="Copy the JSON report here."),
+) -> None:
+    """Server side: build a register's base package and mail it, or copy it to a folder."""
+    from comptoir.cli.open_dossier import dossier
+    from comptoir.pos.base_files import send_base_package
+    from comptoir.pos.report import Exit
+
+    if (mail_list is None) == (folder is None):
+        err.print("[bold red]error:[/] give --mail-list LISTFILE or --folder DIR (one of them)")
+        raise typer.Exit(Exit.USAGE)
+    from comptoir.errors import ComptoirError
+
+    try:
+        result = send_base_package(dossier(), store, register_code, list_file=list_file,
+                                   mail_list=mail_list, folder=folder)
+    except ComptoirError as exc:
+        result = _refused_base_run("pos base-files send", exc)
+    _print_base_report(result)
+    out.print(f"report: {result.finish(report)}")
+    raise typer.Exit(int(result.exit_code))
+
+
+@base_files_app.command("load")
+def base_files_load(
+    file: Path = typer.Argument(..., help="A base package (PvBase…zip)."),
+    report: Path | None = typer.Option(None, "--report", help="Copy the JSON report here."),
+) -> None:
+    """Register side: load a base package into this dossier (upserts by code, once)."""
+    from comptoir.cli.open_dossier import dossier
+    from comptoir.pos.base_files import load_base_package
+
+    result = load_base_package(dossier(), file)
+    _print_base_report(result)
+    out.print(f"report: {result.finish(report)}")
     raise typer.Exit(int(result.exit_code))
