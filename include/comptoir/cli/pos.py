@@ -5,9 +5,9 @@ One function per command, each registered on the `pos` group by `register(app)`:
 ticket files into the dossier), `pos invoice` (tickets into invoices, delivery notes and
 credit notes), `pos tickets` and `pos log` (the listings), `pos send` and `pos pilot`
 (register side: transfer and pilot files), `pos base-files build|send|load` (the
-registers' reference data). Commands print a summary,
-write their report (`var/reports/pos/`, `--report` copies it) and exit with the report's
-status: 0 done, 1 refused, 2 usage error, 3 partly done.
+registers' reference data), `pos modes list|set` and `pos registers list|set` (set-up).
+Commands print a summary, write their report (`var/reports/pos/`, `--report` copies it)
+and exit with the report's status: 0 done, 1 refused, 2 usage error, 3 partly done.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ def register(app: typer.Typer) -> None:
     pos.command("send")(send)
     pos.command("pilot")(pilot)
     pos.add_typer(base_files_app, name="base-files")
+    pos.add_typer(modes_app, name="modes")
+    pos.add_typer(registers_app, name="registers")
 
 
 def invoice(
@@ -404,3 +406,83 @@ def base_files_load(
     _print_base_report(result)
     out.print(f"report: {result.finish(report)}")
     raise typer.Exit(int(result.exit_code))
+
+
+# --------------------------------------------------------------------------- set-up
+
+modes_app = typer.Typer(help="Payment modes: list, create or update one.", no_args_is_help=True)
+registers_app = typer.Typer(help="Registers: list, create or update one.", no_args_is_help=True)
+
+
+@modes_app.command("list")
+def modes_list(as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """The payment modes (CSV with `;`)."""
+    from comptoir.cli.csv_listing import print_csv
+    from comptoir.cli.open_dossier import dossier
+    from comptoir.cli.output import print_json
+    from comptoir.pos.setup import MODE_COLUMNS, list_modes
+
+    with dossier().connect() as conn:
+        rows = list_modes(conn)
+    if as_json:
+        print_json(rows)
+    else:
+        print_csv(MODE_COLUMNS, rows)
+
+
+@modes_app.command("set")
+def modes_set(
+    code: str = typer.Argument(..., help="The mode's code."),
+    name: str | None = typer.Option(None, "--name"),
+    account: str | None = typer.Option(None, "--account", help='Its account ("" clears it).'),
+    state: str | None = typer.Option(None, "--state", help="Receivable state code (3 "
+                                     "characters: EPV, BPV, C10...)."),
+    credit: bool | None = typer.Option(None, "--credit/--no-credit"),
+    deposit: bool | None = typer.Option(None, "--deposit/--no-deposit"),
+    lettrable: bool | None = typer.Option(None, "--lettrable/--no-lettrable"),
+    delivery_note: bool | None = typer.Option(None, "--delivery-note/--no-delivery-note",
+                                              help="Tickets paid with it become delivery "
+                                              "notes."),
+) -> None:
+    """Create or update a payment mode (a new one: flags not given off, lettrable on)."""
+    from comptoir.cli.open_dossier import dossier
+    from comptoir.pos.setup import set_mode
+
+    with dossier().begin() as conn:
+        done = set_mode(conn, code, name=name, account=account, state=state,
+                        flags={"is_credit": credit, "is_deposit": deposit,
+                               "lettrable": lettrable, "generates_delivery_note": delivery_note})
+    _say(f"payment mode {code} {done}")
+
+
+@registers_app.command("list")
+def registers_list(as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """The registers (CSV with `;`): store, register, name, number, journal."""
+    from comptoir.cli.csv_listing import print_csv
+    from comptoir.cli.open_dossier import dossier
+    from comptoir.cli.output import print_json
+    from comptoir.pos.setup import REGISTER_COLUMNS, list_registers
+
+    with dossier().connect() as conn:
+        rows = list_registers(conn)
+    if as_json:
+        print_json(rows)
+    else:
+        print_csv(REGISTER_COLUMNS, rows)
+
+
+@registers_app.command("set")
+def registers_set(
+    store: str = typer.Argument(..., help="An existing store's code."),
+    code: str = typer.Argument(..., help="The register's code."),
+    name: str | None = typer.Option(None, "--name"),
+    number: int | None = typer.Option(None, "--number", help="0 to 99 (the NN of *TPV<NN>)."),
+    journal: str | None = typer.Option(None, "--journal", help="Its treasury journal code."),
+) -> None:
+    """Create or update a register of an existing store."""
+    from comptoir.cli.open_dossier import dossier
+    from comptoir.pos.setup import set_register
+
+    with dossier().begin() as conn:
+        done = set_register(conn, store, code, name=name, number=number, journal=journal)
+    _say(f"register {store} {code} {done}")
