@@ -44,12 +44,12 @@ from comptoir.pos import ticket_values as tv
 from comptoir.pos.log import LogRow, write_log
 from comptoir.pos.package import PackageRefused
 from comptoir.pos.report import Exit, RunReport
+from comptoir.pos.step_transaction import busy_message, step_transaction
 from comptoir.pos.ticket_checks import ACCOUNT_KINDS, References, Rows, check, read_rows
 from comptoir.pos.ticket_checks import vat_codes as line_vat_codes
 from comptoir.pos.ticket_file import TicketFile, read_ticket_file
 
 STEP = "pos.integrate"
-WAIT_ENV = "COMPTOIR_POS_LOCK_WAIT"
 LISTED_REJECTIONS = 1_000
 TICKET_FILE_PREFIXES = ("ticdeg", "ticdep")
 
@@ -80,8 +80,15 @@ def integrate_files(engine: Engine, files: Sequence[Path], *, dry_run: bool = Fa
     """Integrate `files` one after the other; the run's report and each file's outcome."""
     report = report or RunReport("pos integrate", dry_run=dry_run)
     refs = load_references(engine)
-    outcomes = [integrate_file(engine, Path(path), refs, report.run_id, dry_run=dry_run)
-                for path in files]
+    outcomes: list[FileOutcome] = []
+    try:
+        for path in files:
+            outcomes.append(integrate_file(engine, Path(path), refs, report.run_id,
+                                           dry_run=dry_run))
+    except lock.DossierBusy as exc:
+        summarise(report, outcomes)
+        report.refuse("dossier_busy", busy_message(exc))
+        return report, outcomes
     summarise(report, outcomes)
     return report, outcomes
 
@@ -103,7 +110,12 @@ def integrate_inbox(engine: Engine, root: Path, *, dry_run: bool = False,
                    and path.name.lower().endswith(".zip")]
         refs = load_references(engine)
         for path in waiting:
-            outcome = integrate_file(engine, path, refs, report.run_id, dry_run=dry_run)
+            try:
+                outcome = integrate_file(engine, path, refs, report.run_id, dry_run=dry_run)
+            except lock.DossierBusy as exc:  # the file stays waiting for the next run
+                summarise(report, outcomes)
+                report.refuse("dossier_busy", busy_message(exc))
+                return report, outcomes
             if not dry_run:
                 filed = {"run_id": report.run_id, **outcome.to_dict()}
                 target = (inbox.done(path, filed) if outcome.status == "done"
@@ -179,21 +191,11 @@ def integrate_file(engine: Engine, path: Path, refs: References, run_id: str, *,
     rows = read_rows(ticket_file.tickets, ticket_file.lines, ticket_file.payments)
     outcome.tickets = len(rows.tickets)
     now = dt.datetime.now(dt.UTC)
-    with engine.connect() as conn:
-        transaction = conn.begin()
-        try:
-            lock.acquire(conn, STEP, lock.wait_seconds(WAIT_ENV))
-            rejections, new = _controlled(conn, rows, refs, depot_id, register_id, outcome)
-            if not new.empty:
-                _write(conn, rows, new, refs, ticket_file, depot_id, register_id, now)
-            _record(conn, outcome, ticket_file, rejections, run_id, now)
-        except BaseException:
-            transaction.rollback()
-            raise
-        if dry_run:
-            transaction.rollback()
-        else:
-            transaction.commit()
+    with step_transaction(engine, STEP, dry_run=dry_run) as conn:
+        rejections, new = _controlled(conn, rows, refs, depot_id, register_id, outcome)
+        if not new.empty:
+            _write(conn, rows, new, refs, ticket_file, depot_id, register_id, now)
+        _record(conn, outcome, ticket_file, rejections, run_id, now)
     return outcome
 
 

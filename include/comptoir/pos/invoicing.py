@@ -80,11 +80,11 @@ from comptoir.pos.exact_sql import (
 from comptoir.pos.filters import TicketFilters
 from comptoir.pos.log import LogRow, write_log
 from comptoir.pos.report import LIST_LIMIT, Exit, RunReport, money, now
+from comptoir.pos.step_transaction import WAIT_ENV, busy_message, step_transaction
 
 __all__ = ["LOCK_STEP", "LOG_STEP", "PREFIXES", "SALES_KINDS", "WAIT_ENV", "invoice_tickets"]
 
 LOCK_STEP = "pos.invoice"
-WAIT_ENV = "COMPTOIR_POS_LOCK_WAIT"
 LOG_STEP = "invoice"
 #: The ticket lines that make the sales part (the others are account operations).
 SALES_KINDS = ("sale", "return", "defective")
@@ -117,24 +117,11 @@ def invoice_tickets(engine_or_url: Engine | str, filters: TicketFilters, *,
     report = report or RunReport("pos invoice", dry_run=dry_run)
     report.dry_run = dry_run
     engine = engine_or_url if isinstance(engine_or_url, Engine) else get_engine(engine_or_url)
-    wait = lock.wait_seconds(WAIT_ENV)
-    with engine.connect() as conn:
-        transaction = conn.begin()
-        try:
-            lock.acquire(conn, LOCK_STEP, wait)
+    try:
+        with step_transaction(engine, LOCK_STEP, dry_run=dry_run) as conn:
             _invoice(conn, filters, report)
-        except lock.DossierBusy as exc:
-            transaction.rollback()
-            report.refuse("dossier_busy", f"{exc}: nothing was read or written; start this "
-                          f"run again later (or set {WAIT_ENV} to wait longer)")
-            return report
-        except BaseException:
-            transaction.rollback()
-            raise
-        if dry_run:
-            transaction.rollback()
-        else:
-            transaction.commit()
+    except lock.DossierBusy as exc:
+        report.refuse("dossier_busy", busy_message(exc))
     return report
 
 

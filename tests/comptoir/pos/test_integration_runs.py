@@ -112,3 +112,27 @@ def test_a_crash_between_two_files_leaves_nothing_half_done(dossier, dossier_url
     assert by_name[first.name].already_integrated == 2
     assert by_name[second.name].integrated == 1
     assert tickets_in(dossier) == 3 and not first.exists() and not second.exists()
+
+
+def test_past_the_lock_wait_the_run_is_refused_and_the_files_stay(dossier, dossier_url,
+                                                                  tmp_path, monkeypatch) -> None:
+    from sqlalchemy import create_engine
+
+    from comptoir.backoffice import lock
+    from comptoir.pos.integration import STEP
+    from comptoir.pos.step_transaction import WAIT_ENV
+
+    inbox = tmp_path / "inbox"
+    waiting = ticket_file(inbox / "incoming", [sale(1)])
+    monkeypatch.setenv(WAIT_ENV, "0.3")
+    holder_engine = create_engine(dossier_url)
+    try:
+        with holder_engine.connect() as holder:
+            holder.begin()
+            lock.acquire(holder, STEP, 1)
+            report, outcomes = integrate_inbox(dossier, inbox)
+            holder.rollback()
+    finally:
+        holder_engine.dispose()
+    assert report.exit_code == Exit.REFUSED and report.error["rule"] == "dossier_busy"
+    assert outcomes == [] and waiting.exists() and tickets_in(dossier) == 0
