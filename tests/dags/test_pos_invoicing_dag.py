@@ -17,7 +17,6 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize("dossier_url", ["sqlite"], indirect=True)
 def test_integrated_tickets_become_documents(airflow_db, dossier_url, comptoir_home, tasks_dir,
                                              tmp_path) -> None:
     task = json.loads((ROOT / "tasks" / "pos-invoicing.json").read_text())

@@ -22,7 +22,6 @@ def pos_task(folder: Path) -> dict:
                                    "min_age_seconds": 0}}}
 
 
-@pytest.mark.parametrize("dossier_url", ["sqlite"], indirect=True)
 def test_ticket_files_are_integrated_filed_and_announced(airflow_db, dossier_url, comptoir_home,
                                                         tasks_dir, tmp_path) -> None:
     folder = tmp_path / "drop"
