@@ -237,8 +237,9 @@ def _controlled(conn: Connection, rows: Rows, refs: References, depot_id: int,
                pos_tickets.c.number.in_(bindparam("numbers", expanding=True))),
         {"numbers": numbers}).all(), columns=["number", "db_total", "db_issued"])
     known = t.merge(existing.astype({"number": "Int64"}), on="number", how="inner")
-    same = (known["db_total"].map(lambda v: int(v * 100)) == known["total"]) & (
+    same = ((known["db_total"].map(lambda v: int(v * 100)) == known["total"]) & (
         pd.to_datetime(known["db_issued"], utc=True) == known["issued"])
+            ).fillna(False).astype(bool)  # an unreadable total or time is not the same
     outcome.already_integrated = int(same.sum())
     conflicts = known.loc[~same, "key"]
     refs.documents = _documents(conn, rows)

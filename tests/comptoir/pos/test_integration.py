@@ -157,3 +157,13 @@ def test_a_dry_run_writes_nothing_and_reports_the_same(dossier, tmp_path) -> Non
     assert (outcome.integrated, outcome.rejected) == (1, 1)
     assert report.exit_code == Exit.PARTIAL
     assert count(dossier, pos_tickets) == 0 and count(dossier, pos_files) == 0
+
+
+def test_a_known_ticket_resent_unreadable_is_a_conflict_not_a_crash(dossier, tmp_path) -> None:
+    integrate_files(dossier, [ticket_file(tmp_path / "a", [sale(7)])])
+    broken = ([(7, "2026-01-12T10:07:00+01:00", "2026-01-12", "", "twelve")],
+              [(7, 1, "sale", "A1", "1", "12.00", "", "20", "12.00", "")],
+              [(7, 1, "ESP", "12.00", "", "")])
+    report, (outcome,) = integrate_files(dossier, [ticket_file(tmp_path / "b", [broken])])
+    assert report.exit_code == Exit.PARTIAL
+    assert rules(outcome) == {(7, None, "conflict")}
