@@ -73,3 +73,7 @@ def test_any_ticket_file_gets_a_report_never_a_traceback(engine, comptoir_home, 
                 pos_ticket_payments.c.ticket_id == ticket_id)).scalars().all()
             assert sum(lines_total, Decimal(0)) == total == sum(paid, Decimal(0))
     assert len(written) == outcome.integrated
+
+    again, (second,) = integrate_files(engine, [path])  # a re-drop writes nothing more
+    assert (second.integrated, second.already_integrated) == (0, outcome.integrated)
+    assert second.rejected == outcome.rejected
