@@ -161,8 +161,10 @@ def load_references(engine: Engine) -> References:
     return References(
         customers=customer_ids,
         articles={code: article_id for code, article_id, _, _ in article_rows},
-        article_vat={code: (vat_id, _milli(rate) if rate is not None else None)
-                     for code, _, vat_id, rate in article_rows},
+        article_vat_ids={code: vat_id for code, _, vat_id, _ in article_rows
+                         if vat_id is not None},
+        article_rates={code: _milli(rate) for code, _, _, rate in article_rows
+                       if rate is not None},
         vat_by_rate=by_rate,
         modes={code: mode_id for code, mode_id, _, _ in mode_rows},
         credit_modes=frozenset(code for code, _, credit, _ in mode_rows if credit),
@@ -230,12 +232,13 @@ def _controlled(conn: Connection, rows: Rows, refs: References, depot_id: int,
                 register_id: int, outcome: FileOutcome) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rejections of the file and its new, valid tickets (the existing ones sorted out)."""
     t = rows.tickets
-    numbers = [int(n) for n in t["number"].dropna()]
-    existing = pd.DataFrame(conn.execute(
+    numbers = t["number"].dropna()
+    found = conn.execute(  # a range, not a list: one statement whatever the file's size
         select(pos_tickets.c.number, pos_tickets.c.total_incl_tax, pos_tickets.c.issued_at)
         .where(pos_tickets.c.depot_id == depot_id, pos_tickets.c.register_id == register_id,
-               pos_tickets.c.number.in_(bindparam("numbers", expanding=True))),
-        {"numbers": numbers}).all(), columns=["number", "db_total", "db_issued"])
+               pos_tickets.c.number.between(int(numbers.min()), int(numbers.max())))
+    ).all() if len(numbers) else []
+    existing = pd.DataFrame(found, columns=["number", "db_total", "db_issued"])
     known = t.merge(existing.astype({"number": "Int64"}), on="number", how="inner")
     same = ((known["db_total"].map(lambda v: int(v * 100)) == known["total"]) & (
         pd.to_datetime(known["db_issued"], utc=True) == known["issued"])
@@ -293,8 +296,8 @@ def _write(conn: Connection, rows: Rows, new: pd.DataFrame, refs: References,
     ids = dict(conn.execute(
         select(pos_tickets.c.number, pos_tickets.c.id)
         .where(and_(pos_tickets.c.depot_id == depot_id, pos_tickets.c.register_id == register_id,
-                    pos_tickets.c.number.in_(bindparam("numbers", expanding=True)))),
-        {"numbers": [int(n) for n in tickets["number"]]}).all())
+                    pos_tickets.c.number.between(int(tickets["number"].min()),
+                                                 int(tickets["number"].max()))))).all())
     lines = rows.lines[rows.lines["key"].isin(new["key"])]
     vat = line_vat_codes(lines, refs)
     sales = ~lines["kind"].isin(ACCOUNT_KINDS)

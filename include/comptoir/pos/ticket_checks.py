@@ -8,6 +8,7 @@ when a line or payment broke it, `rule`, `field`, `message`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -27,7 +28,8 @@ class References:
 
     customers: dict[str, int]
     articles: dict[str, int]
-    article_vat: dict[str, tuple[int | None, int | None]]  # code → (vat_code_id, rate × 1000)
+    article_vat_ids: dict[str, int]  # article code → its VAT code id
+    article_rates: dict[str, int]  # article code → its VAT rate × 1000
     vat_by_rate: dict[int, int]  # rate × 1000 → id of the lowest code with that rate
     modes: dict[str, int]
     credit_modes: frozenset[str]
@@ -84,9 +86,13 @@ class _Found:
         self.parts: list[pd.DataFrame] = []
 
     def add(self, frame: pd.DataFrame, mask: pd.Series, rule: str, field_name: str | None,
-            message: pd.Series | str, *, line: bool) -> None:
+            message: pd.Series | str | Callable[[], pd.Series], *, line: bool) -> None:
+        """Rejections of the rows `mask` selects; `message` may be a callable, called only
+        when a row broke the rule (most files break none)."""
         if not mask.any():
             return
+        if callable(message):
+            message = message()
         rows = frame[mask]
         self.parts.append(pd.DataFrame({
             "ticket": rows["key"].to_numpy(dtype=object),
@@ -110,7 +116,8 @@ def _unreadable(found: _Found, frame: pd.DataFrame, columns: dict[str, str],
         given = tv.given(frame[raw])
         bad = frame[parsed].isna() & (given | (raw not in optional))
         found.add(frame, bad, "invalid_value", raw,
-                  f"{raw} " + frame[raw].fillna("").map(repr) + " cannot be read", line=line)
+                  lambda raw=raw: f"{raw} " + frame[raw].fillna("").map(repr) + " cannot be read",
+                  line=line)
 
 
 def check(rows: Rows, refs: References) -> pd.DataFrame:
@@ -129,7 +136,8 @@ def check(rows: Rows, refs: References) -> pd.DataFrame:
     sales = ln["kind"].isin(SALES_KINDS)
     account = ln["kind"].isin(ACCOUNT_KINDS)
     found.add(ln, ~(sales | account), "invalid_value", "kind",
-              "kind " + ln["kind"].map(repr) + " is not one of " + ", ".join(KINDS), line=True)
+              lambda: "kind " + ln["kind"].map(repr) + " is not one of " + ", ".join(KINDS),
+              line=True)
     has_article = tv.given(ln["article"])
     found.add(ln, sales & ~has_article, "invalid_value", "article",
               "a sales line needs an article", line=True)
@@ -147,15 +155,17 @@ def check(rows: Rows, refs: References) -> pd.DataFrame:
 
     customer_given = tv.given(t["customer"])
     found.add(t, customer_given & ~t["customer"].isin(list(refs.customers)), "unknown_customer",
-              "customer", "customer " + t["customer"] + " is not in the dossier", line=False)
+              "customer", lambda: "customer " + t["customer"] + " is not in the dossier",
+              line=False)
     found.add(ln, sales & has_article & ~ln["article"].isin(list(refs.articles)),
-              "unknown_article", "article", "article " + ln["article"] + " is not in the dossier",
-              line=True)
+              "unknown_article", "article",
+              lambda: "article " + ln["article"] + " is not in the dossier", line=True)
     found.add(p, ~p["mode"].isin(list(refs.modes)), "unknown_payment_mode", "mode",
-              "payment mode " + p["mode"].map(repr) + " is not in the dossier", line=True)
+              lambda: "payment mode " + p["mode"].map(repr) + " is not in the dossier",
+              line=True)
     vat = vat_codes(ln, refs)
     found.add(ln, sales & ln["rate"].notna() & vat.isna(), "unknown_vat_rate", "vat_rate",
-              "no VAT code has the rate " + ln["vat_rate"] + " %", line=True)
+              lambda: "no VAT code has the rate " + ln["vat_rate"] + " %", line=True)
     _documents(found, t, ln, p, refs)
 
     line_counts = ln.groupby("key").size()
@@ -168,12 +178,10 @@ def check(rows: Rows, refs: References) -> pd.DataFrame:
 def vat_codes(ln: pd.DataFrame, refs: References) -> pd.Series:
     """Each line's VAT code: its article's when the rates match, else the lowest code with
     the line's rate; null when no code has it."""
-    article = ln["article"].map(lambda code: refs.article_vat.get(code, (None, None)))
-    own_id = article.map(lambda pair: pair[0])
-    own_rate = article.map(lambda pair: pair[1])
-    by_rate = ln["rate"].map(lambda rate: refs.vat_by_rate.get(int(rate))
-                             if pd.notna(rate) else None)
-    matches = ln["rate"].notna() & (own_rate == ln["rate"]) & own_id.notna()
+    own_id = ln["article"].map(refs.article_vat_ids)
+    own_rate = ln["article"].map(refs.article_rates)
+    by_rate = ln["rate"].map(refs.vat_by_rate)
+    matches = ln["rate"].notna() & (own_rate == ln["rate"]).fillna(False) & own_id.notna()
     return own_id.where(matches, by_rate).astype("Int64")
 
 

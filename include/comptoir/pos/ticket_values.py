@@ -10,6 +10,8 @@ never floats); what cannot be read is null, and the caller turns it into `invali
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 MAX_INT = 2_147_483_647
 AMOUNT, QUANTITY, RATE, UNIT_PRICE = 2, 3, 3, 4
@@ -24,27 +26,35 @@ def text(values: list[str]) -> pd.Series:
 
 
 def integers(column: pd.Series) -> pd.Series:
-    """`1`…`2147483647` → Int64; anything else null."""
-    ok = column.str.fullmatch(r"[0-9]{1,10}").fillna(False).astype(bool)
-    out = pd.Series(pd.NA, index=column.index, dtype="Int64")
-    if ok.any():
-        numbers = column[ok].astype("int64")
-        out[ok] = numbers.where((numbers >= 1) & (numbers <= MAX_INT)).astype("Int64")
-    return out
+    """`1`…`2147483647` → Int64; anything else null (on Arrow kernels)."""
+    text = pa.array(column, type=pa.string(), from_pandas=True)
+    shaped = pc.fill_null(pc.match_substring_regex(text, r"^[0-9]{1,10}$"), False)
+    number = pc.cast(pc.if_else(shaped, text, pa.scalar("0", pa.string())), pa.int64())
+    ok = pc.and_(shaped, pc.and_(pc.greater_equal(number, 1), pc.less_equal(number, MAX_INT)))
+    value = pc.if_else(ok, number, pa.scalar(None, pa.int64()))
+    return pd.Series(value.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get),
+                     index=column.index, dtype="Int64")
 
 
 def scaled(column: pd.Series, scale: int) -> pd.Series:
-    """Decimal text with at most `scale` decimals → Int64 scaled by 10**scale; else null."""
-    pattern = rf"-?[0-9]{{1,15}}(?:\.[0-9]{{1,{scale}}})?" if scale else r"-?[0-9]{1,15}"
-    ok = column.str.fullmatch(pattern).fillna(False).astype(bool)
-    out = pd.Series(pd.NA, index=column.index, dtype="Int64")
-    if ok.any():
-        parts = column[ok].str.split(".", n=1, expand=True)
-        whole = parts[0]
-        frac = (parts[1] if 1 in parts else pd.Series("", index=whole.index)).fillna("")
-        digits = whole + frac.str.pad(scale, side="right", fillchar="0")
-        out[ok] = digits.astype("int64")
-    return out
+    """Decimal text with at most `scale` decimals → Int64 scaled by 10**scale; else null.
+
+    On Arrow kernels: the digits without the point, times 10 ** (scale − the decimals
+    written) — no Python object per value.
+    """
+    pattern = rf"^-?[0-9]{{1,15}}(?:\.[0-9]{{1,{scale}}})?$" if scale else r"^-?[0-9]{1,15}$"
+    text = pa.array(column, type=pa.string(), from_pandas=True)
+    ok = pc.fill_null(pc.match_substring_regex(text, pattern), False)
+    kept = pc.if_else(ok, text, pa.scalar("0", pa.string()))
+    point = pc.find_substring(kept, ".")
+    decimals = pc.if_else(pc.greater_equal(point, 0),
+                          pc.subtract(pc.subtract(pc.utf8_length(kept), point), 1), 0)
+    digits = pc.cast(pc.replace_substring(kept, ".", ""), pa.int64())
+    factor = pc.power(pa.scalar(10, pa.int64()),
+                      pc.subtract(pa.scalar(scale, pa.int64()), pc.cast(decimals, pa.int64())))
+    value = pc.if_else(ok, pc.multiply(digits, factor), pa.scalar(None, pa.int64()))
+    return pd.Series(value.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get),
+                     index=column.index, dtype="Int64")
 
 
 def days(column: pd.Series) -> pd.Series:
@@ -61,4 +71,6 @@ def instants(column: pd.Series) -> pd.Series:
 
 def given(column: pd.Series) -> pd.Series:
     """Whether each value is given (not empty)."""
-    return column.fillna("").str.len() > 0
+    text = pa.array(column, type=pa.string(), from_pandas=True)
+    filled = pc.fill_null(pc.greater(pc.utf8_length(text), 0), False)
+    return pd.Series(filled.to_numpy(zero_copy_only=False), index=column.index)
