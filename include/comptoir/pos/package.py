@@ -19,7 +19,6 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 import stat
 import struct
@@ -32,8 +31,8 @@ from typing import IO, Any
 
 from comptoir.errors import ComptoirError
 from comptoir.exchange.errors import UnsafeFileName
-from comptoir.exchange.files import fsync_folder, write_durably
-from comptoir.exchange.names import CONTROL_CHARS, check_name, name_candidates, printable
+from comptoir.exchange.files import fsync_folder, link_to_free_name, write_durably
+from comptoir.exchange.names import CONTROL_CHARS, check_name, printable
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -434,24 +433,10 @@ def write_package(folder: Path, name: str, manifest: Mapping[str, Any],
         temporary.unlink()  # a leftover of a crashed attempt: never published
     write_durably(temporary, write)
     try:
-        final = _link_to_free_name(temporary, folder, name)
+        final = link_to_free_name(temporary, folder, name)
     finally:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
     fsync_folder(folder)
     return final
 
-
-def _link_to_free_name(temporary: Path, folder: Path, name: str) -> Path:
-    for candidate in name_candidates(name):
-        target = folder / candidate
-        try:
-            os.link(temporary, target)
-        except FileExistsError:
-            continue
-        except OSError:  # a file system without hard links: a checked rename
-            if os.path.lexists(target):
-                continue
-            os.replace(temporary, target)
-        return target
-    raise AssertionError("unreachable")  # pragma: no cover
