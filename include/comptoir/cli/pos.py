@@ -147,18 +147,14 @@ def integrate(
     else:
         result, outcomes = integrate_files(engine, files, dry_run=dry_run)
     for outcome in outcomes:
-        if outcome.error:
-            _say(f"{outcome.file}: refused ({outcome.error['rule']}): "
-                      f"{outcome.error['message']}")
-            continue
-        _say(f"{outcome.file}: {outcome.tickets} tickets, {outcome.integrated} "
-                  f"integrated, {outcome.already_integrated} already integrated, "
-                  f"{outcome.rejected} rejected")
+        _say(outcome.line())
         for rejection in outcome.rejections[:20]:
             where = f" line {rejection['line']}" if rejection["line"] is not None else ""
             _say(f"  ticket {rejection['ticket']}{where}: {rejection['rule']}: "
-                      f"{rejection['message']}")
-    if not outcomes:
+                 f"{rejection['message']}")
+    if result.error is not None:
+        err.print(f"[bold red]error:[/] {escape(result.error['message'])}", highlight=False)
+    elif not outcomes:
         _say("no ticket file to integrate")
     path = result.finish(report)
     _say(f"{'dry run, nothing written; ' if dry_run else ''}report: {path}")

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import Engine, and_, bindparam, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, select, update
 
 from comptoir.backoffice.schema import (
     articles,
@@ -84,7 +85,7 @@ def extract_tickets(engine: Engine, out: Path, *, kind: str = "degraded",
     return report
 
 
-def _tickets(conn, depot_id: int, register_id: int, kind: str, until: dt.date,  # type: ignore[no-untyped-def]
+def _tickets(conn: Connection, depot_id: int, register_id: int, kind: str, until: dt.date,
              include_extracted: bool, zone: ZoneInfo) -> pd.DataFrame:
     """The tickets to extract, in ticket order, with their file values."""
     query = (select(pos_tickets.c.id, pos_tickets.c.number, pos_tickets.c.issued_at,
@@ -112,7 +113,7 @@ def _tickets(conn, depot_id: int, register_id: int, kind: str, until: dt.date,  
     return frame
 
 
-def _lines(conn, ids: list[int]) -> list[tuple]:  # type: ignore[no-untyped-def]
+def _lines(conn: Connection, ids: list[int]) -> list[tuple[Any, ...]]:
     """The tickets' lines in ticket then line order, as the file writes them."""
     query = (select(pos_tickets.c.number, pos_ticket_lines.c.line_no, pos_ticket_lines.c.kind,
                     articles.c.code, pos_ticket_lines.c.article_code,
@@ -128,7 +129,7 @@ def _lines(conn, ids: list[int]) -> list[tuple]:  # type: ignore[no-untyped-def]
             in conn.execute(query, {"ids": ids}).all()]
 
 
-def _payments(conn, ids: list[int]) -> list[tuple]:  # type: ignore[no-untyped-def]
+def _payments(conn: Connection, ids: list[int]) -> list[tuple[Any, ...]]:
     """The tickets' payments in ticket then line order, as the file writes them."""
     query = (select(pos_tickets.c.number, pos_ticket_payments.c.line_no, payment_modes.c.code,
                     pos_ticket_payments.c.amount, pos_ticket_payments.c.due_date,

@@ -74,6 +74,13 @@ class FileOutcome:
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
+    def line(self) -> str:
+        """What happened to the file, in one line (summaries, task reports)."""
+        if self.error:
+            return f"{self.file}: refused ({self.error['rule']}): {self.error['message']}"
+        return (f"{self.file}: {self.tickets} tickets, {self.integrated} integrated, "
+                f"{self.already_integrated} already integrated, {self.rejected} rejected")
+
 
 def integrate_files(engine: Engine, files: Sequence[Path], *, dry_run: bool = False,
                     report: RunReport | None = None) -> tuple[RunReport, list[FileOutcome]]:
@@ -159,6 +166,7 @@ def load_references(engine: Engine) -> References:
     for vat_id, _, rate in vat_rows:  # ordered by code: the first is the lowest
         by_rate.setdefault(_milli(rate), vat_id)
     return References(
+        registers=_register_ids(engine),
         customers=customer_ids,
         articles={code: article_id for code, article_id, _, _ in article_rows},
         article_vat_ids={code: vat_id for code, _, vat_id, _ in article_rows
@@ -181,7 +189,7 @@ def integrate_file(engine: Engine, path: Path, refs: References, run_id: str, *,
                    dry_run: bool = False) -> FileOutcome:
     """Integrate one file in its own transaction (see the module's documentation)."""
     outcome = FileOutcome(path.name)
-    registers_known = _register_ids(engine)
+    registers_known = refs.registers
     try:
         ticket_file = read_ticket_file(path, lambda s, r: (s, r) in registers_known)
     except PackageRefused as refused:

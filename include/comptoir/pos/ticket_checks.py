@@ -26,6 +26,7 @@ REJECTION_COLUMNS = ["ticket", "line", "rule", "field", "message"]
 class References:
     """What the rules look codes up in: the dossier's reference data, read once per run."""
 
+    registers: dict[tuple[str, str], tuple[int, int]]  # (store, register) → (depot, register id)
     customers: dict[str, int]
     articles: dict[str, int]
     article_vat_ids: dict[str, int]  # article code → its VAT code id

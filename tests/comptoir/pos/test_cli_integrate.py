@@ -74,3 +74,26 @@ def test_extract_writes_the_file_then_finds_nothing_more(dossier, tmp_path) -> N
     unknown = CliRunner().invoke(app, ["pos", "extract", "--store", "MAG01", "--register", "C9",
                                        "--out", str(tmp_path / "out")])
     assert unknown.exit_code == 1
+
+
+def test_a_run_refused_by_the_lock_says_so_and_exits_1(dossier, dossier_url, tmp_path,
+                                                       monkeypatch) -> None:
+    from sqlalchemy import create_engine
+
+    from comptoir.backoffice import lock
+    from comptoir.pos.integration import STEP
+    from comptoir.pos.step_transaction import WAIT_ENV
+
+    path = ticket_file(tmp_path, [sale(1)])
+    monkeypatch.setenv(WAIT_ENV, "0.3")
+    holder_engine = create_engine(dossier_url)
+    try:
+        with holder_engine.connect() as holder:
+            holder.begin()
+            lock.acquire(holder, STEP, 1)
+            result = CliRunner().invoke(app, ["pos", "integrate", str(path)])
+            holder.rollback()
+    finally:
+        holder_engine.dispose()
+    assert result.exit_code == 1
+    assert "nothing was read or written" in result.output

@@ -37,13 +37,7 @@ def run(ctx: RunContext, options: Options) -> TaskOutput:
     path = report.finish()
     lines = []
     for outcome in outcomes:
-        if outcome.error:
-            lines.append(f"{outcome.file}: refused ({outcome.error['rule']}): "
-                         f"{outcome.error['message']}")
-        else:
-            lines.append(f"{outcome.file}: {outcome.tickets} tickets, {outcome.integrated} "
-                         f"integrated, {outcome.already_integrated} already integrated, "
-                         f"{outcome.rejected} rejected")
+        lines.append(outcome.line())
         ctx.log(lines[-1])
     totals = report.body["totals"]
     lines.append(f"{len(outcomes)} ticket files from {inbox.describe()}: {totals['integrated']}"
@@ -54,6 +48,9 @@ def run(ctx: RunContext, options: Options) -> TaskOutput:
               if totals["integrated"] else {})
     refused = [o.file for o in outcomes if o.status == "failed"]
     error = f"refused ticket files (in failed/): {', '.join(refused)}" if refused else None
+    if report.error is not None:  # the run itself was refused (the dossier lock): say so
+        lines.append(report.error["message"])
+        error = report.error["message"]
     return TaskOutput(summary=lines, assets=assets, error=error)
 
 
