@@ -26,6 +26,8 @@ err = Console(stderr=True, soft_wrap=True)
 
 #: Exit status of a usage error (a bad range or date).
 USAGE = 2
+GROUPING_HELP = ("customer: one sales entry per document; account: one per register, day "
+                 "and receivable account (*TPV<NN><first ticket>). Default: pos_grouping.")
 LOG_COLUMNS = ("at", "run_id", "step", "level", "file", "store", "register", "ticket", "rule",
                "message")
 
@@ -37,6 +39,8 @@ def register(app: typer.Typer) -> None:
     pos.command("extract")(extract)
     pos.command("integrate")(integrate)
     pos.command("invoice")(invoice)
+    pos.command("post")(post)
+    pos.command("payments")(payments)
     pos.command("tickets")(tickets)
     pos.command("log")(log)
     pos.command("send")(send)
@@ -57,29 +61,48 @@ def invoice(
                                          "anonymous tickets match by the counter customer's "
                                          "code."),
     tickets_range: str | None = typer.Option(None, "--tickets", help="Ticket numbers FROM:TO."),
+    then_post: bool = typer.Option(False, "--post", help="Then post them (pos post, same "
+                                   "filters); refused in classic accounting."),
+    grouping: str | None = typer.Option(None, "--grouping", help="With --post: "
+                                        + GROUPING_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", help="Do everything, then roll back: "
                                  "only the report is written."),
     report: Path | None = typer.Option(None, "--report", help="Copy the JSON report here."),
 ) -> None:
     """Group the tickets not yet invoiced into invoices (F), delivery notes (B), credit notes (A).
 
-    One document per customer, sales day, register and type. Posting is a separate step.
+    One document per customer, sales day, register and type. `--post` then runs `pos post`
+    with the same filters (its own report); the exit status is the worse of the two.
     """
+    from comptoir.accounting.pos_posting import GROUPINGS, post_tickets
+    from comptoir.backoffice.settings import get_setting
     from comptoir.cli.open_dossier import dossier
-    from comptoir.pos.filters import FilterError, TicketFilters
     from comptoir.pos.invoicing import invoice_tickets
 
-    try:
-        filters = TicketFilters.parse(until=until, stores=store, registers=registers,
-                                      customers=customers, tickets=tickets_range)
-    except FilterError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
-        raise typer.Exit(USAGE) from None
-    result = invoice_tickets(dossier(), filters, dry_run=dry_run)
+    filters = _filters(until, store, registers, customers, tickets_range)
+    if grouping is not None and (not then_post or grouping not in GROUPINGS):
+        err.print("[bold red]error:[/] --grouping goes with --post: write customer or "
+                  "account", highlight=False)
+        raise typer.Exit(USAGE)
+    engine = dossier()
+    if then_post:
+        with engine.connect() as conn:
+            classic = get_setting(conn, "pos_accounting") == "classic"
+        if classic:
+            err.print("[bold red]error:[/] pos_accounting is classic: --post is refused, "
+                      "nothing was written; invoice, then post the documents with `comptoir "
+                      "accounting post-documents` and the payments with `comptoir pos "
+                      "payments`", highlight=False)
+            raise typer.Exit(1)
+    result = invoice_tickets(engine, filters, dry_run=dry_run)
     path = result.finish(copy_to=report)
     _invoice_summary(result.to_dict())
     out.print(f"report: {path}", highlight=False, markup=False)
-    raise typer.Exit(int(result.exit_code))
+    if not then_post or result.exit_code not in (0, 3) or dry_run:
+        raise typer.Exit(int(result.exit_code))
+    posted = post_tickets(engine, filters, grouping=grouping)
+    posted.exit_code = max(int(posted.exit_code), int(result.exit_code))
+    finish_posting(posted, None)
 
 
 def _invoice_summary(data: dict) -> None:
@@ -97,6 +120,90 @@ def _invoice_summary(data: dict) -> None:
                   f"{item['message']}", highlight=False, markup=False)
     if len(data["skipped"]) > 20:
         out.print(f"  ... {len(data['skipped']) - 20} more in the report", highlight=False)
+
+
+def _filters(until: str | None, store: list[str], registers: str | None,
+             customers: str | None, tickets_range: str | None):  # type: ignore[no-untyped-def]
+    from comptoir.pos.filters import FilterError, TicketFilters
+
+    try:
+        return TicketFilters.parse(until=until, stores=store, registers=registers,
+                                   customers=customers, tickets=tickets_range)
+    except FilterError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(USAGE) from None
+
+
+def post(
+    until: str | None = typer.Option(None, "--until", help="Last sales day taken: a date "
+                                     "YYYY-MM-DD, today (default) or yesterday."),
+    store: list[str] = typer.Option([], "--store", help="A store code (repeat for more)."),
+    registers: str | None = typer.Option(None, "--registers", help="Register codes FROM:TO."),
+    customers: str | None = typer.Option(None, "--customers", help="Customer codes FROM:TO."),
+    tickets_range: str | None = typer.Option(None, "--tickets", help="Ticket numbers FROM:TO."),
+    grouping: str | None = typer.Option(None, "--grouping", help=GROUPING_HELP),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Do everything, then roll back: "
+                                 "only the report is written."),
+    report: Path | None = typer.Option(None, "--report", help="Copy the JSON report here."),
+) -> None:
+    """Direct posting: sales and treasury entries, receivables and lettering of the invoiced
+    tickets. Refused (exit 1) when pos_accounting is classic."""
+    from comptoir.accounting.pos_posting import GROUPINGS, post_tickets
+    from comptoir.cli.open_dossier import dossier
+
+    if grouping is not None and grouping not in GROUPINGS:
+        err.print(f"[bold red]error:[/] --grouping {escape(grouping)!r}: write customer or "
+                  "account", highlight=False)
+        raise typer.Exit(USAGE)
+    filters = _filters(until, store, registers, customers, tickets_range)
+    result = post_tickets(dossier(), filters, grouping=grouping, dry_run=dry_run)
+    finish_posting(result, report)
+
+
+def payments(
+    until: str | None = typer.Option(None, "--until", help="Last sales day taken: a date "
+                                     "YYYY-MM-DD, today (default) or yesterday."),
+    store: list[str] = typer.Option([], "--store", help="A store code (repeat for more)."),
+    registers: str | None = typer.Option(None, "--registers", help="Register codes FROM:TO."),
+    customers: str | None = typer.Option(None, "--customers", help="Customer codes FROM:TO."),
+    tickets_range: str | None = typer.Option(None, "--tickets", help="Ticket numbers FROM:TO."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Do everything, then roll back: "
+                                 "only the report is written."),
+    report: Path | None = typer.Option(None, "--report", help="Copy the JSON report here."),
+) -> None:
+    """Classic accounting: treasury entries, receivables and lettering of the payments of
+    invoiced tickets whose documents `accounting post-documents` posted. Refused (exit 1)
+    when pos_accounting is direct."""
+    from comptoir.accounting.pos_posting import integrate_payments
+    from comptoir.cli.open_dossier import dossier
+
+    filters = _filters(until, store, registers, customers, tickets_range)
+    result = integrate_payments(dossier(), filters, dry_run=dry_run)
+    finish_posting(result, report)
+
+
+def finish_posting(result, report: Path | None) -> None:  # type: ignore[no-untyped-def]
+    """Write the report of a posting command, print its summary, exit with its status."""
+    path = result.finish(copy_to=report)
+    data = result.to_dict()
+    if data["error"]:
+        err.print(f"[bold red]error:[/] {escape(data['error']['message'])}", highlight=False)
+    else:
+        letters = data["lettering"]
+        what = "dry run, nothing written" if data["dry_run"] else "written"
+        out.print(f"{data['command']}: {len(data['entries'])} entries, lettering "
+                  f"{letters['full']} full and {letters['partial']} partial, "
+                  f"{data['receivables_created']} receivables, "
+                  f"{len(data['accounts_created'])} accounts created, "
+                  f"{len(data['skipped'])} skipped ({what})", highlight=False, markup=False)
+        for item in data["skipped"][:20]:
+            out.print(f"  {item.get('store', '')} {item.get('register', '')} "
+                      f"{item['rule']}: {item['message']}", highlight=False, markup=False)
+        for item in data["warnings"][:20]:
+            out.print(f"  warning {item['rule']}: {item['message']}", highlight=False,
+                      markup=False)
+    out.print(f"report: {path}", highlight=False, markup=False)
+    raise typer.Exit(int(result.exit_code))
 
 
 def tickets(
