@@ -136,18 +136,18 @@ def _bases(conn: Connection, ids: list[int]) -> dict[int, Bases]:
             .where(tx.c.document_id.in_(ids))):
         found[doc_id][(vat_id, code)] = [int(rate), int(base), int(tax)]
     ln = sales_document_lines
+    own = (select(ln.c.document_id, func.coalesce(ln.c.vat_code_id, 0).label("vat_id"),
+                  func.coalesce(vat_codes.c.code, "-").label("code"),
+                  func.coalesce(to_units(vat_codes.c.rate, RATE), 0).label("rate"),
+                  to_units(func.coalesce(ln.c.total_excl_tax, 0), MONEY).label("cents"))
+           .outerjoin(vat_codes, vat_codes.c.id == ln.c.vat_code_id)
+           .where(ln.c.document_id.in_(ids),
+                  ln.c.document_id.not_in(select(tx.c.document_id)
+                                          .where(tx.c.document_id.in_(ids))))
+           .subquery("own"))
+    keys = (own.c.document_id, own.c.vat_id, own.c.code, own.c.rate)
     for doc_id, vat_id, code, rate, base in conn.execute(
-            select(ln.c.document_id, func.coalesce(ln.c.vat_code_id, 0),
-                   func.coalesce(vat_codes.c.code, "-"),
-                   func.coalesce(to_units(vat_codes.c.rate, RATE), 0),
-                   func.sum(to_units(func.coalesce(ln.c.total_excl_tax, 0), MONEY)))
-            .outerjoin(vat_codes, vat_codes.c.id == ln.c.vat_code_id)
-            .where(ln.c.document_id.in_(ids),
-                   ln.c.document_id.not_in(select(tx.c.document_id)
-                                           .where(tx.c.document_id.in_(ids))))
-            .group_by(ln.c.document_id, func.coalesce(ln.c.vat_code_id, 0),
-                      func.coalesce(vat_codes.c.code, "-"),
-                      func.coalesce(to_units(vat_codes.c.rate, RATE), 0))):
+            select(*keys, func.sum(own.c.cents)).group_by(*keys)):
         tax = int((Decimal(int(base)) * Decimal(int(rate)) / Decimal(100_000))
                   .quantize(Decimal(1), rounding=ROUND_HALF_UP))
         found[doc_id][(vat_id, code)] = [int(rate), int(base), tax]
