@@ -29,6 +29,19 @@ def test_batch_runs_imports_first_upkeep_last_and_skips_disabled_tasks() -> None
     assert order == ["imports", "export", "statement", "backup", SPOOL_RETRY_DAG]
 
 
+def test_batch_invoices_then_posts_the_pos_day_then_exports_the_fec() -> None:
+    order = batch_order([
+        definition("fec", "Import-Export", type_="accounting_fec"),
+        definition("accounting", "Autres", type_="pos_accounting"),
+        definition("invoicing", "Autres", type_="pos_invoicing"),
+        definition("backup", "Système"),
+        definition("tickets", "Import-Export", type_="pos_tickets"),
+        definition("imports", "Import-Export", type_="imports"),
+    ])
+    assert order == ["imports", "tickets", "invoicing", "accounting", "fec", "backup",
+                     SPOOL_RETRY_DAG]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("dossier_url", ["sqlite"], indirect=True)
 def test_nightly_demo_fills_the_dossier_runs_every_dag_and_says_what_it_produced(

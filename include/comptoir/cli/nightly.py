@@ -2,7 +2,8 @@
 
 With `--demo` it first fills the dossier with the demo business (what `make demo` runs).
 The DAGs run through Airflow (`dag.test()` in one Airflow process), in a fixed order:
-imports first (later tasks read what they load), exports and editions, then upkeep.
+imports first (later tasks read what they load), exports and editions, the POS invoicing
+then its posting, the FEC export, then upkeep.
 """
 
 from __future__ import annotations
@@ -22,17 +23,28 @@ out = Console()
 #: Order of the categories in the batch; tasks of one category keep the folder's order.
 CATEGORY_ORDER = ["Import-Export", "Editions", "Historiques", "Autres", "Système"]
 SPOOL_RETRY_DAG = "comptoir_spool_retry"
-#: Types that run first in their category: later tasks read what they write.
-FIRST_TYPES = ("imports", "pos_tickets")
+#: Types that run first in their category, in this order: later tasks read what they write
+#: (imports and POS tickets loaded, then the tickets invoiced, then posted).
+FIRST_TYPES = ("imports", "pos_tickets", "pos_invoicing", "pos_accounting")
+#: Types that run after the "Autres" category: the FEC exports what the posting wrote.
+AFTER_POSTING = ("accounting_fec",)
+
+
+def _rank(definition: Any) -> tuple[float, int]:
+    category = float(CATEGORY_ORDER.index(definition.task_type.category.value))
+    if definition.type in AFTER_POSTING:
+        category = CATEGORY_ORDER.index("Autres") + 0.5
+    first = (FIRST_TYPES.index(definition.type) if definition.type in FIRST_TYPES
+             else len(FIRST_TYPES))
+    return category, first
 
 
 def batch_order(definitions: list[Any]) -> list[str]:
-    """The DAG ids of the nightly batch: enabled tasks by category (imports first in
-    theirs: exports read what they load), then the spool retry."""
+    """The DAG ids of the nightly batch: enabled tasks by category (in theirs, the types
+    of `FIRST_TYPES` first and in that order), the FEC after the posting, then the spool
+    retry."""
     enabled = [d for d in definitions if d.enabled]
-    ordered = sorted(enabled, key=lambda d: (CATEGORY_ORDER.index(d.task_type.category.value),
-                                             d.type not in FIRST_TYPES))
-    return [d.id for d in ordered] + [SPOOL_RETRY_DAG]
+    return [d.id for d in sorted(enabled, key=_rank)] + [SPOOL_RETRY_DAG]
 
 
 def register(app: typer.Typer) -> None:

@@ -5,75 +5,42 @@ The tickets not yet invoiced, up to a sales day (`yesterday` by default), become
 invoice, delivery note or credit note per customer, day, register and type. Documents
 made emit an event on `comptoir://dossier/sales_documents`. Scheduled with
 `"schedule": "asset:comptoir://dossier/pos_tickets"` it runs each time tickets were
-integrated. Posting (`post`, `grouping`) belongs to the POS accounting and is not offered
-yet.
+integrated. `post` then posts them (`pos post`, direct accounting only; its entries
+emit an event on `comptoir://dossier/journal_entries`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field
 
 from comptoir.automation.catalog import Category, TaskOutput, TaskType
+from comptoir.automation.types.ticket_options import TicketOptions
 
 if TYPE_CHECKING:
     from comptoir.automation.catalog import RunContext
 
 ASSET_URI = "comptoir://dossier/sales_documents"
-RANGE_HELP = "FROM:TO, inclusive; either side may be empty (C1:C3, :C0050). Empty: all."
+class Options(TicketOptions):
+    """Options of `pos_invoicing`: which tickets to invoice, and whether to post them."""
 
-
-class Options(BaseModel):
-    """Options of `pos_invoicing`: which tickets to invoice."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    until: str = Field(
-        default="yesterday", title="Last sales day",
-        description="The last sales day invoiced: yesterday, today or a date YYYY-MM-DD.",
-        json_schema_extra={"section": "Tickets", "examples": ["yesterday", "today"]},
-    )
-    stores: list[str] = Field(
-        default_factory=list, title="Stores",
-        description="Only the tickets of these stores (codes). Empty: every store.",
-        json_schema_extra={"section": "Tickets"},
-    )
-    registers: str = Field(default="", title="Registers",
-                           description=f"Register codes {RANGE_HELP}",
-                           json_schema_extra={"section": "Tickets"})
-    customers: str = Field(
-        default="", title="Customers",
-        description=f"Customer codes {RANGE_HELP} Anonymous tickets match by the counter "
-        "customer's code.", json_schema_extra={"section": "Tickets"})
-    tickets: str = Field(default="", title="Ticket numbers",
-                         description=f"Ticket numbers {RANGE_HELP}",
-                         json_schema_extra={"section": "Tickets"})
-
-    @field_validator("until", "registers", "customers", "tickets")
-    @classmethod
-    def _readable(cls, value: str, info) -> str:  # type: ignore[no-untyped-def]
-        from comptoir.pos.filters import FilterError, parse_range, parse_until
-
-        try:
-            if info.field_name == "until":
-                parse_until(value)
-            else:
-                parse_range(value, numbers=info.field_name == "tickets",
-                            option=info.field_name)
-        except FilterError as exc:
-            raise ValueError(str(exc)) from None
-        return value.strip()
+    post: bool = Field(
+        default=False, title="Post them",
+        description="Then post the documents made (pos post, direct accounting only).",
+        json_schema_extra={"section": "Accounting"})
+    grouping: Literal["", "customer", "account"] = Field(
+        default="", title="Grouping of the posting",
+        description="customer: one sales entry per document; account: one per register, day "
+        "and receivable account. Empty: the pos_grouping setting.",
+        json_schema_extra={"section": "Accounting"})
 
 
 def run(ctx: RunContext, options: Options) -> TaskOutput:
     """The core function: `pos invoice` with the task's filters."""
-    from comptoir.pos.filters import TicketFilters
     from comptoir.pos.invoicing import invoice_tickets
 
-    filters = TicketFilters.parse(until=options.until, stores=options.stores,
-                                  registers=options.registers, customers=options.customers,
-                                  tickets=options.tickets, today=ctx.moment.date())
+    filters = options.filters(ctx.moment.date())
     report = invoice_tickets(ctx.engine, filters)
     path = report.finish()
     body = report.body
@@ -96,6 +63,15 @@ def run(ctx: RunContext, options: Options) -> TaskOutput:
                            "documents": documents}} if documents else {})
     error = (f"{len(body['skipped'])} tickets skipped (see the POS log)"
              if body["skipped"] else None)
+    if options.post:
+        from comptoir.accounting.pos_posting import post_tickets
+        from comptoir.automation.types.pos_accounting import posting_output
+
+        posted = posting_output(ctx, [post_tickets(ctx.engine, filters,
+                                                   grouping=options.grouping or None)])
+        lines += posted.summary
+        assets |= posted.assets
+        error = "; ".join(e for e in (error, posted.error) if e) or None
     return TaskOutput(summary=lines, assets=assets, error=error)
 
 
