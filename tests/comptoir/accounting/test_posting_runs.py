@@ -168,3 +168,44 @@ def test_lettering_codes_run_per_account_and_are_never_reused() -> None:
         "A", "Z", "AA", "AZ", "BA", "ZZ", "AAA"]
     assert all(lettering.index_of(lettering.code_of(i)) == i for i in range(1, 2000))
     assert lettering.index_of("ab") == lettering.index_of("AB") == 28
+
+
+def test_a_posting_run_waits_for_another_and_is_refused_when_it_waits_too_long(
+        engine, monkeypatch) -> None:
+    from comptoir.accounting.document_posting import post_documents
+    from comptoir.accounting.pos_posting import LOCK_STEP
+    from comptoir.backoffice import lock
+    from comptoir.pos.step_transaction import WAIT_ENV
+
+    books = Books(engine)
+    books.ticket(1, sale(), customer="CLI1")
+    invoice_tickets(engine, until())
+    monkeypatch.setenv(WAIT_ENV, "0.2")
+    with engine.connect() as other:
+        other.begin()
+        lock.acquire(other, LOCK_STEP, 1)
+        refused = post_tickets(engine, until())
+        documents = post_documents(engine, until=DAY)
+        other.rollback()
+    assert refused.exit_code == Exit.REFUSED and refused.error["rule"] == "dossier_busy"
+    assert documents.exit_code == Exit.REFUSED
+    assert count(engine, s.journal_entries) == 0
+    assert post_tickets(engine, until()).exit_code == Exit.DONE
+
+
+def test_two_runs_at_once_post_every_ticket_once(engine) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    books = Books(engine)
+    for number in range(1, 21):
+        books.ticket(number, sale("A20", "1", f"{number}.00"),
+                     customer=("CLI1", "CLI2", None)[number % 3])
+    invoice_tickets(engine, until())
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(lambda _: post_tickets(engine, until()), range(2)))
+    assert sorted(len(r.body["entries"]) for r in reports) == [0, 6]
+    assert count(engine, s.journal_entries) == 6
+    with engine.connect() as conn:
+        unposted = conn.execute(select(func.count()).where(
+            s.pos_tickets.c.posted_at.is_(None))).scalar_one()
+    assert unposted == 0
