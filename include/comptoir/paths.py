@@ -62,6 +62,11 @@ def outbox_dir() -> Path:
     return home() / "outbox"
 
 
+def exports_dir() -> Path:
+    """Files the accounting commands export by default (the FEC)."""
+    return home() / "exports"
+
+
 def work_dir() -> Path:
     """Scratch folders of running tasks."""
     return home() / "work"
