@@ -50,6 +50,7 @@ from sqlalchemy import (
 
 from comptoir import paths
 from comptoir.accounting.fec_format import RECORD_END, FecFormat, amount, day
+from comptoir.accounting.pos_posting import LOCK_STEP
 from comptoir.backoffice import lock
 from comptoir.backoffice.schema import (
     accounts,
@@ -64,11 +65,15 @@ from comptoir.pos.exact_sql import MONEY, all_digits, code_order, to_units, year
 from comptoir.pos.report import Exit, RunReport, money
 from comptoir.pos.step_transaction import busy_message, step_transaction
 
-__all__ = ["export_fec", "fec_file_name", "fec_target", "number_gaps"]
+__all__ = ["export_fec", "fec_file_name", "fec_target", "number_gaps", "year_period"]
 
-LOCK_STEP = "accounting.post"   # the posting runs' lock (`comptoir.accounting.pos_posting`)
 CHUNK = 10_000
 NUMBER_DIGITS = 8
+
+
+def year_period(year: int) -> tuple[dt.date, dt.date]:
+    """The period of a calendar year: January 1st to December 31st."""
+    return dt.date(year, 1, 1), dt.date(year, 12, 31)
 
 
 def fec_file_name(siren: str, end: dt.date) -> str:
@@ -114,7 +119,7 @@ def export_fec(engine_or_url: Engine | str, *, start: dt.date, end: dt.date,
             if target is None:
                 report.refuse("no_siren", "no company_siren set to name the FEC file "
                               "(<SIREN>FEC<YYYYMMDD>.txt): set it with `comptoir settings "
-                              "set company_siren 123456789`, or give --out FILE; nothing "
+                              "set company_siren <9 digits>`, or give --out FILE; nothing "
                               "was written")
                 return report
             gaps = number_gaps(conn, start.year, end.year)

@@ -22,7 +22,7 @@ app = typer.Typer(
 
 #: Modules of this package that add commands (each defines `register(app)`).
 COMMAND_MODULES = ["db", "settings", "tasks", "messages", "spool", "mode", "demo", "imports",
-                   "nightly", "pos"]
+                   "nightly", "pos", "accounting"]
 
 err = Console(stderr=True)
 

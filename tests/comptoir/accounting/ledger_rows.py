@@ -95,3 +95,31 @@ class Ledger:
                 for no, (line, account_id, customer_id)
                 in enumerate(zip(lines, account_ids, customer_ids, strict=True), 1)])
         return number
+
+    def document(self, number: str, customer: str, type_: str = "F") -> int:
+        """A sales document of `customer` (no line: the listings only need its number)."""
+        with self.engine.begin() as conn:
+            return conn.execute(s.sales_documents.insert().values(
+                number=number, type=type_, customer_id=self.customer(customer), date=DAY)
+            ).inserted_primary_key[0]
+
+    def mode(self, code: str) -> int:
+        with self.engine.begin() as conn:
+            found = conn.execute(s.payment_modes.select()
+                                 .where(s.payment_modes.c.code == code)).first()
+            if found is not None:
+                return found.id
+            return conn.execute(s.payment_modes.insert().values(code=code, name=code)
+                                ).inserted_primary_key[0]
+
+    def receivable(self, customer: str, kind: str, state_code: str, amount: str, *,
+                   paid: str = "0", state: str = "open", document_id: int | None = None,
+                   due_date: dt.date = DAY, mode: str | None = None,
+                   reference: str | None = None) -> None:
+        values = {"customer_id": self.customer(customer), "kind": kind,
+                  "state_code": state_code, "amount": Decimal(amount),
+                  "paid_amount": Decimal(paid), "state": state, "document_id": document_id,
+                  "due_date": due_date, "payment_mode_id": self.mode(mode) if mode else None,
+                  "reference": reference}
+        with self.engine.begin() as conn:
+            conn.execute(s.receivables.insert().values(**values))
