@@ -32,7 +32,8 @@ file, the lock not obtained, the file not writable.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import functools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -161,55 +162,65 @@ class Totals:
     half_lettered: int = 0
 
 
-def _lines(conn: Connection, start: dt.date, end: dt.date) -> Iterator[Any]:
-    """The lines of the period, in FEC order, streamed."""
+def _lines(conn: Connection, start: dt.date, end: dt.date) -> Iterator[Sequence[Any]]:
+    """The lines of the period, in FEC order, as tuples in `_COLUMNS` order; streamed."""
     e, ln, j, a, c = journal_entries, journal_entry_lines, journals, accounts, customers
     query = (
-        select(e.c.id.label("entry_id"), j.c.code.label("journal"),
-               j.c.name.label("journal_name"), e.c.number, e.c.date, a.c.number.label("account"),
-               a.c.name.label("account_name"), c.c.code.label("customer"),
-               c.c.name.label("customer_name"), ln.c.document_ref.label("line_ref"),
-               e.c.document_ref.label("entry_ref"), ln.c.label.label("line_label"),
-               e.c.label.label("entry_label"), to_units(ln.c.debit, MONEY).label("debit"),
-               to_units(ln.c.credit, MONEY).label("credit"), ln.c.lettering_code,
-               ln.c.lettered_on, e.c.validated_on)
+        select(e.c.id, j.c.code, j.c.name, e.c.number, e.c.date, e.c.document_ref, e.c.label,
+               e.c.validated_on, a.c.number, a.c.name, c.c.code, c.c.name, ln.c.document_ref,
+               ln.c.label, to_units(ln.c.debit, MONEY), to_units(ln.c.credit, MONEY),
+               ln.c.lettering_code, ln.c.lettered_on)
         .select_from(ln.join(e, e.c.id == ln.c.entry_id).join(j, j.c.id == e.c.journal_id)
                      .join(a, a.c.id == ln.c.account_id)
                      .outerjoin(c, c.c.id == ln.c.customer_id))
         .where(e.c.date >= start, e.c.date <= end)
         .order_by(e.c.validated_on, code_order(conn, j.c.code), code_order(conn, e.c.number),
                   e.c.id, ln.c.line_no, ln.c.id))
-    yield from conn.execution_options(yield_per=CHUNK).execute(query)
+    result = conn.execution_options(yield_per=CHUNK).execute(query)
+    for partition in result.partitions():
+        yield from partition
 
 
 def _write(conn: Connection, handle: BinaryIO, fmt: FecFormat, start: dt.date,
            end: dt.date, totals: Totals) -> None:
-    """The header, then each record after a record end (none after the last)."""
-    text = fmt.text
+    """The header, then each record after a record end (none after the last).
+
+    The fields of an entry are written once per entry; texts, dates and the account and
+    customer fields go through caches: they repeat on most lines.
+    """
+    sep = fmt.separator
+    text = functools.lru_cache(maxsize=1 << 16)(fmt.text)
+    date = functools.lru_cache(maxsize=1 << 12)(day)
+    pair = functools.lru_cache(maxsize=1 << 16)(lambda code, name: text(code) + sep + text(name))
     parts = [fmt.header()]
-    entry_id, balance, number = None, 0, ""
-    for row in _lines(conn, start, end):
-        if row.entry_id != entry_id:
+    entry_id, balance, number, head, piece_date, piece_ref, label, tail = (
+        None, 0, "", "", "", "", "", "")
+    for (entry, journal, journal_name, entry_number, entry_date, entry_ref, entry_label,
+         validated_on, account, account_name, customer, customer_name, line_ref, line_label,
+         debit, credit, letter, lettered_on) in _lines(conn, start, end):
+        if entry != entry_id:
             if entry_id is not None and balance != 0:
                 totals.unbalanced.append(number)
-            entry_id, balance, number = row.entry_id, 0, row.number
+            entry_id, balance, number = entry, 0, entry_number
             totals.entries += 1
-        debit, credit = int(row.debit), int(row.credit)
+            cleaned = text(entry_number)
+            piece_date = date(entry_date)
+            head = RECORD_END + sep.join((text(journal), text(journal_name), cleaned,
+                                          piece_date)) + sep
+            piece_ref = text(entry_ref) or cleaned
+            label = text(entry_label) or cleaned
+            tail = sep + date(validated_on) + sep + sep
+        debit, credit = int(debit), int(credit)
         balance += debit - credit
         totals.debit += debit
         totals.credit += credit
         totals.records += 1
-        if (row.lettering_code is None) != (row.lettered_on is None):
+        if (letter is None) != (lettered_on is None):
             totals.half_lettered += 1
-        entry_number = text(row.number)
-        parts.append(RECORD_END + fmt.record([
-            text(row.journal), text(row.journal_name), entry_number, day(row.date),
-            text(row.account), text(row.account_name), text(row.customer),
-            text(row.customer_name),
-            text(row.line_ref) or text(row.entry_ref) or entry_number, day(row.date),
-            text(row.line_label) or text(row.entry_label) or entry_number,
-            amount(debit), amount(credit), text(row.lettering_code), day(row.lettered_on),
-            day(row.validated_on), "", ""]))
+        parts.append(head + sep.join((
+            pair(account, account_name), pair(customer, customer_name),
+            text(line_ref) or piece_ref, piece_date, text(line_label) or label,
+            amount(debit), amount(credit), text(letter), date(lettered_on))) + tail)
         if len(parts) >= CHUNK:
             handle.write(fmt.encode("".join(parts)))
             parts = []
