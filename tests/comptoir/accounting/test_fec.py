@@ -229,3 +229,30 @@ def test_bad_arguments_are_errors(engine) -> None:
         export_fec(engine, **YEAR, separator=";")
     with pytest.raises(ValueError, match="iso-8859-15 or utf-8"):
         export_fec(engine, **YEAR, encoding="cp1252")
+
+
+def test_what_a_posting_run_writes_makes_a_valid_fec(engine, comptoir_home, tmp_path
+                                                     ) -> None:
+    """End to end: tickets invoiced and posted (direct, both groupings), then the FEC."""
+    from comptoir.accounting.pos_posting import post_tickets
+    from comptoir.pos.invoicing import invoice_tickets
+    from tests.comptoir.accounting.books import Books, until
+    from tests.comptoir.pos.shop import sale
+
+    shop = Books(engine)
+    shop.pay(148, [sale("A20", "1", "159.90")], [("CB", "100.00"), ("ESP", "59.90")],
+             customer="CLI1")
+    shop.pay(149, [sale("A20", "2", "20.00")], [("CRED", "40.00", None, DAY)],
+             customer="CLI2")
+    shop.pay(150, [sale("A20", "1", "6.00")], [("ESP", "6.00")])
+    assert invoice_tickets(engine, until()).exit_code == Exit.DONE
+    assert post_tickets(engine, until()).exit_code == Exit.DONE
+    report = export_fec(engine, **YEAR, out=tmp_path / "fec.txt")
+    assert report.exit_code == Exit.DONE, report.to_dict()
+    read = read_fec((tmp_path / "fec.txt").read_bytes(), numbers_from_one=True)
+    assert read.problems == []
+    assert report.body["entries"] == len({r["EcritureNum"] for r in read.records}) >= 4
+    assert {r["JournalCode"] for r in read.records} == {"VE", "MAG01C1"}
+    assert all(r["ValidDate"] == f"{dt.date.today():%Y%m%d}" for r in read.records)
+    lettered = [r for r in read.records if r["EcritureLet"]]
+    assert lettered and all(r["DateLet"] for r in lettered)
