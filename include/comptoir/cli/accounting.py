@@ -217,3 +217,35 @@ def receivables(
             print_json(list(rows))
         else:
             print_csv(RECEIVABLE_COLUMNS, rows)
+
+
+@accounting_app.command("post-documents")
+def post_documents(
+    until: str | None = typer.Option(None, "--until", help="Last document date taken: a date "
+                                     "YYYY-MM-DD, today (default) or yesterday."),
+    customers: str | None = typer.Option(None, "--customers", help="Customer codes FROM:TO "
+                                         "(text order; either side may be empty)."),
+    types: str = typer.Option("F,A", "--types", help="Document types: F, A or F,A."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Do everything, then roll back: "
+                                 "only the report is written."),
+    report: Path | None = typer.Option(None, "--report", help="Copy the JSON report here."),
+) -> None:
+    """Post the unposted invoices (F) and credit notes (A) of every source: their sales
+    entries and, for invoices, a due receivable (the classic accounting)."""
+    from comptoir.accounting.document_posting import DOCUMENT_TYPES
+    from comptoir.accounting.document_posting import post_documents as post
+    from comptoir.cli.open_dossier import dossier
+    from comptoir.cli.pos import finish_posting
+    from comptoir.pos.filters import FilterError, parse_range, parse_until
+
+    chosen = tuple(t.strip().upper() for t in types.split(",") if t.strip())
+    if not chosen or set(chosen) - set(DOCUMENT_TYPES):
+        raise _usage(f"--types {types!r}: write F, A or F,A")
+    try:
+        last = parse_until(until)
+        customer_range = parse_range(customers, option="customers")
+    except FilterError as exc:
+        raise _usage(str(exc)) from None
+    result = post(dossier(), until=last, customers_range=customer_range, types=chosen,
+                  dry_run=dry_run)
+    finish_posting(result, report)

@@ -76,3 +76,25 @@ def test_payments_in_direct_mode_name_the_right_command(books) -> None:
     result = CliRunner().invoke(app, ["pos", "payments", *UNTIL])
     assert result.exit_code == 1
     assert "comptoir pos post" in result.output
+
+
+def test_post_documents_posts_invoices_of_every_source_with_their_due_receivable(
+        books, engine, tmp_path) -> None:
+    with engine.begin() as conn:
+        set_setting(conn, "pos_accounting", "classic")
+    books.document("FA2025-000009", "F", "CLI2", "120.00")
+    assert CliRunner().invoke(app, ["pos", "invoice", *UNTIL]).exit_code == 0
+    result = CliRunner().invoke(app, ["accounting", "post-documents", "--until", "2026-01-13",
+                                      "--customers", "CLI1:CLI2", "--report",
+                                      str(tmp_path / "r.json")])
+    assert result.exit_code == 0, result.output
+    assert "accounting post-documents: 2 entries" in result.output
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert [e["document_ref"] for e in report["entries"]] == ["FA2025-000009", "FA2026-000001"]
+    assert report["receivables_created"] == 2
+    listed = CliRunner().invoke(app, ["accounting", "receivables", "--open", "--json"])
+    assert sorted((r["document"], r["state_code"], r["remaining"])
+                  for r in json.loads(listed.output)) == [
+        ("FA2025-000009", "D10", "120.00"), ("FA2026-000001", "D10", "24.00")]
+    assert CliRunner().invoke(app, ["accounting", "post-documents", "--types",
+                                    "X"]).exit_code == 2
