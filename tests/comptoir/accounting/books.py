@@ -118,3 +118,71 @@ def breakdowns(engine: Engine) -> list[tuple]:
             .outerjoin(c, c.c.id == b.c.customer_id)
             .order_by(e.c.number, ln.c.line_no, b.c.line_no))
         return [(n, doc, code, str(amount), letter) for n, doc, code, amount, letter in rows]
+
+
+class Outcome:
+    """What a command reported, read from its JSON report: exit code, body, warnings."""
+
+    def __init__(self, data: dict) -> None:
+        self.exit_code = data["exit_code"]
+        self.error = data["error"]
+        self.warnings = data["warnings"]
+        self.body = data
+
+
+class Commands:
+    """The posting commands run through the Python API (`via="api"`) or the `comptoir`
+    CLI (`via="cli"`), each returning the command's report."""
+
+    def __init__(self, engine: Engine, via: str) -> None:
+        self.engine, self.via = engine, via
+
+    def _cli(self, *args: str) -> Outcome:
+        import json
+        import tempfile
+        from pathlib import Path
+
+        from typer.testing import CliRunner
+
+        from comptoir.cli import app
+
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "report.json"
+            result = CliRunner().invoke(app, [*args, "--report", str(path)])
+            assert path.exists(), result.output
+            outcome = Outcome(json.loads(path.read_text(encoding="utf-8")))
+        assert result.exit_code == outcome.exit_code, result.output
+        return outcome
+
+    def invoice(self, day: dt.date = NEXT_DAY):  # type: ignore[no-untyped-def]
+        if self.via == "cli":
+            return self._cli("pos", "invoice", "--until", day.isoformat())
+        from comptoir.pos.invoicing import invoice_tickets
+
+        return invoice_tickets(self.engine, until(day))
+
+    def post(self, day: dt.date = NEXT_DAY, grouping: str | None = None):  # type: ignore[no-untyped-def]
+        if self.via == "cli":
+            return self._cli("pos", "post", "--until", day.isoformat(),
+                             *(["--grouping", grouping] if grouping else []))
+        from comptoir.accounting.pos_posting import post_tickets
+
+        return post_tickets(self.engine, until(day), grouping=grouping)
+
+    def payments(self, day: dt.date = NEXT_DAY):  # type: ignore[no-untyped-def]
+        if self.via == "cli":
+            return self._cli("pos", "payments", "--until", day.isoformat())
+        from comptoir.accounting.pos_posting import integrate_payments
+
+        return integrate_payments(self.engine, until(day))
+
+    def post_documents(self, day: dt.date):  # type: ignore[no-untyped-def]
+        if self.via == "cli":
+            return self._cli("accounting", "post-documents", "--until", day.isoformat())
+        from comptoir.accounting.document_posting import post_documents
+
+        return post_documents(self.engine, until=day)
+
+    def invoice_and_post(self, grouping: str | None = None):  # type: ignore[no-untyped-def]
+        assert self.invoice().exit_code == 0
+        return self.post(grouping=grouping)

@@ -3,38 +3,38 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import update
 
-from comptoir.accounting.document_posting import post_documents
-from comptoir.accounting.pos_posting import integrate_payments, post_tickets
 from comptoir.backoffice import schema as s
 from comptoir.backoffice.settings import set_setting
-from comptoir.pos.invoicing import invoice_tickets
 from comptoir.pos.report import Exit
 from tests.comptoir.accounting.books import (
     NEXT_DAY,
     Books,
+    Commands,
     breakdowns,
     entries,
     receivables,
-    until,
 )
 from tests.comptoir.pos.shop import DAY, Line, sale
 
 
-def invoice_and_post(engine, **options):  # type: ignore[no-untyped-def]
-    assert invoice_tickets(engine, until()).exit_code == Exit.DONE
-    return post_tickets(engine, until(), **options)
+@pytest.fixture(params=["api", "cli"])
+def run(request, engine, dossier_url, comptoir_home, monkeypatch) -> Commands:  # type: ignore[no-untyped-def]
+    """The commands, through the Python API and through the `comptoir` CLI."""
+    monkeypatch.setenv("COMPTOIR_DATABASE_URL", dossier_url)
+    return Commands(engine, request.param)
 
 
-def test_grouping_by_account_one_sales_entry_with_a_breakdown_per_invoice(engine) -> None:
+def test_grouping_by_account_one_sales_entry_with_a_breakdown_per_invoice(engine, run) -> None:
     books = Books(engine)
     with engine.begin() as conn:
         conn.execute(update(s.customers).where(s.customers.c.code.in_(["CLI1", "CLI2"]))
                      .values(account="411900"))
     books.ticket(148, sale("A20", "1", "159.90"), customer="CLI1")
     books.ticket(149, sale("A20", "1", "200.00"), customer="CLI2")
-    report = invoice_and_post(engine, grouping="account")
+    report = run.invoice_and_post(grouping="account")
     assert report.exit_code == Exit.DONE
     found = entries(engine)
     assert found["VE2026-00000001"]["ref"] == "*TPV01148"
@@ -61,11 +61,11 @@ def test_grouping_by_account_one_sales_entry_with_a_breakdown_per_invoice(engine
     assert report.body["lettering"] == {"full": 1, "partial": 0}
 
 
-def test_grouping_by_customer_one_entry_per_document_lettered_by_its_number(engine) -> None:
+def test_grouping_by_customer_one_entry_per_document_lettered_by_its_number(engine, run) -> None:
     books = Books(engine)
     books.ticket(1, sale("A20", "1", "12.00"), customer="CLI1")
     books.ticket(2, sale("A10", "1", "5.50"), customer="CLI1", mode="ESP")
-    report = invoice_and_post(engine)
+    report = run.invoice_and_post()
     found = entries(engine)
     assert found["VE2026-00000001"]["lines"] == [
         ("411000", "CLI1", "17.50", "0.00", "FA2026-000001", "A"),
@@ -89,14 +89,14 @@ def test_grouping_by_customer_one_entry_per_document_lettered_by_its_number(engi
         "411000", "445711", "445712", "511200", "530000", "707000"]
 
 
-def test_partial_payment_of_an_invoice_at_the_register(engine) -> None:
+def test_partial_payment_of_an_invoice_at_the_register(engine, run) -> None:
     books = Books(engine)
     books.document("FA2025-000001", "F", "CLI1", "248.69", day=DAY)
-    assert post_documents(engine, until=DAY).exit_code == Exit.DONE
+    assert run.post_documents(DAY).exit_code == Exit.DONE
     books.pay(500, [Line(None, "1", "100.69", kind="invoice_payment",
                          document="FA2025-000001")], [("CB", "100.69")],
               customer="CLI1", day=NEXT_DAY)
-    report = invoice_and_post(engine)
+    report = run.invoice_and_post()
     assert report.exit_code == Exit.DONE
     found = entries(engine)
     assert found["VE2026-00000001"]["lines"][0] == (
@@ -114,17 +114,17 @@ def test_partial_payment_of_an_invoice_at_the_register(engine) -> None:
     assert report.body["lettering"] == {"full": 0, "partial": 1}
 
 
-def test_the_rest_of_a_partly_paid_invoice_letters_it_in_full(engine) -> None:
+def test_the_rest_of_a_partly_paid_invoice_letters_it_in_full(engine, run) -> None:
     books = Books(engine)
     books.document("FA2025-000001", "F", "CLI1", "248.69", day=DAY)
-    post_documents(engine, until=DAY)
+    run.post_documents(DAY)
     books.pay(500, [Line(None, "1", "100.69", kind="invoice_payment",
                          document="FA2025-000001")], [("CB", "100.69")], customer="CLI1")
-    invoice_and_post(engine)
+    run.invoice_and_post()
     books.pay(501, [Line(None, "1", "148.00", kind="invoice_payment",
                          document="FA2025-000001")], [("ESP", "148.00")], customer="CLI1",
               day=NEXT_DAY)
-    invoice_and_post(engine)
+    run.invoice_and_post()
     codes = {line[5] for entry in entries(engine).values() for line in entry["lines"]
              if line[4] == "FA2025-000001"}
     assert codes == {"B"}                    # the partial `a` replaced by a full code
@@ -132,12 +132,12 @@ def test_the_rest_of_a_partly_paid_invoice_letters_it_in_full(engine) -> None:
         ("D10", "0.00", "0.00", "paid")]
 
 
-def test_credit_sale_leaves_the_invoice_unlettered_and_its_receivable_open(engine) -> None:
+def test_credit_sale_leaves_the_invoice_unlettered_and_its_receivable_open(engine, run) -> None:
     books = Books(engine)
     due = NEXT_DAY.replace(day=28)
     books.pay(7, [sale("A20", "1", "60.00")], [("CRED", "60.00", None, due)],
               customer="CLI2")
-    report = invoice_and_post(engine)
+    report = run.invoice_and_post()
     found = entries(engine)
     assert list(found) == ["VE2026-00000001"]          # no payment: no treasury entry
     assert found["VE2026-00000001"]["lines"][0] == (
@@ -147,12 +147,12 @@ def test_credit_sale_leaves_the_invoice_unlettered_and_its_receivable_open(engin
     assert report.body["lettering"] == {"full": 0, "partial": 0}
 
 
-def test_deposit_on_an_order_then_used_to_pay_its_invoice(engine) -> None:
+def test_deposit_on_an_order_then_used_to_pay_its_invoice(engine, run) -> None:
     books = Books(engine)
     books.document("CC2026-000001", "C", "CLI2", "664.00", status="excluded")
     books.pay(10, [Line(None, "1", "100.00", kind="deposit", document="CC2026-000001")],
               [("CB", "100.00")], customer="CLI2")
-    invoice_and_post(engine)
+    run.invoice_and_post()
     found = entries(engine)
     assert found["MAG01C12026-00000001"]["lines"] == [
         ("511200", None, "100.00", "0.00", None, None),
@@ -162,12 +162,12 @@ def test_deposit_on_an_order_then_used_to_pay_its_invoice(engine) -> None:
         ("CLI2", "CC2026-000001", "deposit", "APV", "100.00", "0.00", "open",
          "CC2026-000001")]
     books.document("FA2026-000001", "F", "CLI2", "664.00", day=NEXT_DAY)
-    post_documents(engine, until=NEXT_DAY)
+    run.post_documents(NEXT_DAY)
     books.pay(11, [Line(None, "1", "664.00", kind="invoice_payment",
                         document="FA2026-000001")],
               [("ACP", "100.00", "CC2026-000001"), ("CB", "564.00")], customer="CLI2",
               day=NEXT_DAY)
-    report = invoice_and_post(engine)
+    report = run.invoice_and_post()
     assert report.exit_code == Exit.DONE and report.warnings == []
     found = entries(engine)
     assert found["MAG01C12026-00000002"]["lines"] == [
@@ -186,38 +186,38 @@ def test_deposit_on_an_order_then_used_to_pay_its_invoice(engine) -> None:
     ]
 
 
-def test_posting_is_refused_in_classic_mode_and_payments_in_direct_mode(engine) -> None:
+def test_posting_is_refused_in_classic_mode_and_payments_in_direct_mode(engine, run) -> None:
     books = Books(engine)
     books.ticket(1, sale(), customer="CLI1")
-    invoice_tickets(engine, until())
-    refused = integrate_payments(engine, until())
+    run.invoice()
+    refused = run.payments()
     assert refused.exit_code == Exit.REFUSED
     assert "pos post" in refused.error["message"]
     with engine.begin() as conn:
         set_setting(conn, "pos_accounting", "classic")
-    refused = post_tickets(engine, until())
+    refused = run.post()
     assert refused.exit_code == Exit.REFUSED
     assert "post-documents" in refused.error["message"]
     assert "pos payments" in refused.error["message"]
     assert entries(engine) == {}
 
 
-def test_classic_accounting_posts_documents_then_collects_payments(engine) -> None:
+def test_classic_accounting_posts_documents_then_collects_payments(engine, run) -> None:
     books = Books(engine)
     with engine.begin() as conn:
         set_setting(conn, "pos_accounting", "classic")
     books.ticket(1, sale("A20", "1", "30.00"), customer="CLI1", mode="ESP")
     books.pay(2, [sale("A20", "1", "70.00")], [("CB", "20.00"), ("CRED", "50.00")],
               customer="CLI2")
-    invoice_tickets(engine, until())
-    early = integrate_payments(engine, until())
+    run.invoice()
+    early = run.payments()
     assert early.exit_code == Exit.DONE and early.body["entries"] == []   # not posted yet
-    assert post_documents(engine, until=NEXT_DAY).exit_code == Exit.DONE
+    assert run.post_documents(NEXT_DAY).exit_code == Exit.DONE
     assert receivables(engine) == [
         ("CLI1", "FA2026-000001", "due", "D10", "30.00", "0.00", "open", "FA2026-000001"),
         ("CLI2", "FA2026-000002", "due", "D10", "70.00", "0.00", "open", "FA2026-000002"),
     ]
-    report = integrate_payments(engine, until())
+    report = run.payments()
     assert report.exit_code == Exit.DONE
     assert [e["kind"] for e in report.body["entries"]] == ["treasury", "treasury"]
     assert receivables(engine) == [
