@@ -14,9 +14,10 @@ printed on its own line but already counted in post. For reference, "bare COPY" 
 PostgreSQL's COPY of the same three CSVs (every file's tickets, lines and payments) into
 tables of text columns: the floor of any loading. Prints per-stage seconds, tickets/s,
 peak RSS and counts, then `pos bench: N tickets in T s (target 60 s): met|MISSED; peak
-P MiB` for the whole chain (integrate + invoice + post), the accounting issue's target (whole chain
-within 60 s per million, peak under 1.5 GiB) and the POS tickets issue's 30 s target
-of integration + invoicing; exits 1 past 2 × the contract's target or 2 GiB in a stage.
+P MiB` for the whole chain (integrate + invoice + post), the accounting issue's target
+(whole chain within 60 s per million, peak under 1.5 GiB) and the POS tickets issue's
+30 s target of integration + invoicing; exits 1 past 2 × the contract's target or 2 GiB
+in a stage.
 """
 
 from __future__ import annotations
