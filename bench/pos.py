@@ -1,4 +1,4 @@
-"""Offline POS tickets at scale: integration and invoicing of N tickets on PostgreSQL.
+"""Offline POS tickets at scale: integration, invoicing and posting of N tickets on PostgreSQL.
 
     python bench/pos.py [--tickets 1000000] [--registers 18] [--server URL]
 
@@ -7,11 +7,17 @@ mixed VAT rates; 1 or 2 payments: 70 % one mode, 25 % cash + card, 5 % credit on
 customers; 25 % named customers) spread over the demo's registers are written as ticket
 files of 1,000 tickets (untimed). Timed, each stage in its own child process (peak RSS
 of the child): integrate (`integrate_files`, every file) → invoice (`invoice_tickets`,
-until the last day). For reference, "bare COPY" is PostgreSQL's COPY of the same three
-CSVs (every file's tickets, lines and payments) into tables of text columns: the floor
-of any loading. Prints per-stage seconds, tickets/s and peak RSS, then
-`pos bench: N tickets in T s (target 60 s): met|MISSED; peak P MiB` and the issue's
-30 s target; exits 1 past 2 × the contract's target or 2 GiB in a stage.
+until the last day) → post (`post_tickets`, direct posting, `customer` grouping, until
+the last day). "lettering" is the part of the post stage spent in `lettering.letter`
+(timed by a shim around it in the child: the posting itself is unchanged); it is
+printed on its own line but already counted in post. For reference, "bare COPY" is
+PostgreSQL's COPY of the same three CSVs (every file's tickets, lines and payments) into
+tables of text columns: the floor of any loading. Prints per-stage seconds, tickets/s,
+peak RSS and counts, then `pos bench: N tickets in T s (target 60 s): met|MISSED; peak
+P MiB` for the whole chain (integrate + invoice + post), the accounting issue's target
+(whole chain within 60 s per million, peak under 1.5 GiB) and the POS tickets issue's
+30 s target of integration + invoicing; exits 1 past 2 × the contract's target or 2 GiB
+in a stage.
 """
 
 from __future__ import annotations
@@ -32,9 +38,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
-TARGET = 60.0          # spec/pos.md
-ISSUE_TARGET = 30.0    # the issue's
+TARGET = 60.0          # spec/pos.md: the whole chain, per million tickets
+ISSUE_TARGET = 30.0    # the POS tickets issue's: integration + invoicing, per million
+ISSUE_MEMORY = 1.5 * 2**30   # the accounting issue's peak memory
 MEMORY_LIMIT = 2 * 2**30
+STAGES = ("integrate", "invoice", "post")
 PER_FILE = 1_000
 
 
@@ -44,21 +52,54 @@ def _stage(stage: str, url: str, folder: str) -> None:
 
     engine = create_engine(url)
     start = time.perf_counter()
+    extra: dict = {}
     if stage == "integrate":
         from comptoir.pos.integration import integrate_files
 
         report, _ = integrate_files(engine, sorted(Path(folder).glob("*.zip")))
         counts = report.body["totals"]
-    else:
+    elif stage == "invoice":
         from comptoir.pos.filters import TicketFilters
         from comptoir.pos.invoicing import invoice_tickets
 
         report = invoice_tickets(engine, TicketFilters(until=dt.date(2100, 1, 1)))
         counts = {k: report.body.get(k) for k in ("tickets_invoiced", "documents_created")}
+    else:
+        from comptoir.accounting import pos_posting
+        from comptoir.pos.filters import TicketFilters
+
+        lettering = pos_posting.lettering      # the module pos_posting calls
+        letter = lettering.letter
+
+        def timed_letter(conn, day):  # type: ignore[no-untyped-def]
+            began = time.perf_counter()
+            try:
+                return letter(conn, day)
+            finally:
+                extra["lettering"] = extra.get("lettering", 0.0) + time.perf_counter() - began
+
+        lettering.letter = timed_letter
+        report = pos_posting.post_tickets(engine, TicketFilters(until=dt.date(2100, 1, 1)),
+                                          grouping="customer")
+        counts = {k: report.body.get(k) for k in ("tickets_selected", "lettering",
+                                                  "receivables_created")}
+        counts["accounts_created"] = len(report.body.get("accounts_created") or [])
+        counts["skipped"] = len(report.body.get("skipped") or [])
+        extra["rules"] = sorted({s["rule"] for s in report.body.get("skipped") or []})
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    if stage == "post":  # counted after the timing: the report's lists are cut at 10,000
+        from sqlalchemy import text
+
+        with engine.connect() as conn:
+            entries = dict(conn.execute(text("SELECT kind, count(*) FROM journal_entries "
+                                             "GROUP BY kind")).all())
+            counts["entries"] = sum(entries.values())
+            counts["entries_by_kind"] = entries
+            counts["lines"] = conn.execute(text("SELECT count(*) FROM journal_entry_lines")
+                                           ).scalar()
     print(json.dumps({"seconds": seconds, "peak": peak, "exit": int(report.exit_code),
-                      "counts": counts}, default=str))
+                      "counts": counts, **extra}, default=str))
 
 
 def _database(server: str, name: str, drop: bool = False) -> str:
@@ -216,10 +257,10 @@ def main() -> int:
         files = len(list((work / "files").glob("*.zip")))
         print(f"files: {args.tickets:,} tickets in {files} ticket files written in "
               f"{time.perf_counter() - start:.1f} s ({work / 'files'})")
-        total, peak = 0.0, 0
+        total, peak, chain_before_post = 0.0, 0, 0.0
         print(f"{'stage':<12}{'seconds':>9}{'tickets/s':>12}{'peak RSS':>12}  counts")
         env = {**os.environ, "COMPTOIR_HOME": str(work / "home")}
-        for stage in ("integrate", "invoice"):
+        for stage in STAGES:
             child = subprocess.run([sys.executable, __file__, "--stage", stage, url,
                                     str(work / "files")], capture_output=True, text=True,
                                    env=env)
@@ -228,20 +269,34 @@ def main() -> int:
                 return 1
             figures = json.loads(child.stdout.strip().splitlines()[-1])
             total += figures["seconds"]
+            if stage != "post":
+                chain_before_post = total
             peak = max(peak, figures["peak"])
             failed |= figures["peak"] > MEMORY_LIMIT
             print(f"{stage:<12}{figures['seconds']:>9.1f}"
                   f"{args.tickets / figures['seconds']:>12,.0f}"
                   f"{figures['peak'] / 2**20:>8,.0f} MiB  {figures['counts']}")
+            if figures["exit"] != 0:
+                print(f"{'':<12}exit code {figures['exit']}; skipped rules: "
+                      f"{figures.get('rules')}")
+            if "lettering" in figures:
+                print(f"{'lettering':<12}{figures['lettering']:>9.1f}"
+                      f"{args.tickets / figures['lettering']:>12,.0f}"
+                      f"{'':>12}  (part of post)")
         bare = _bare_copy(url, work / "files")
         print(f"{'bare COPY':<12}{bare:>9.1f}{args.tickets / bare:>12,.0f}"
               f"{'':>12}  ratio {total / bare:.1f} ×")
         verdict = "met" if total <= TARGET * args.tickets / 1_000_000 else "MISSED"
         print(f"pos bench: {args.tickets} tickets in {total:.1f} s (target 60 s): {verdict}; "
               f"peak {peak / 2**20:,.0f} MiB")
-        scaled = ISSUE_TARGET * args.tickets / 1_000_000
-        print(f"integration + invoicing within {scaled:g} s (the issue's 30 s per million): "
-              f"{'met' if total <= scaled else 'MISSED'}")
+        per_million = args.tickets / 1_000_000
+        print(f"whole chain within {TARGET * per_million:g} s and peak under 1.5 GiB (the "
+              f"accounting issue's 60 s per million): "
+              f"{'met' if total <= TARGET * per_million and peak < ISSUE_MEMORY else 'MISSED'}")
+        scaled = ISSUE_TARGET * per_million
+        print(f"integration + invoicing within {scaled:g} s (the POS issue's 30 s per "
+              f"million): {'met' if chain_before_post <= scaled else 'MISSED'} "
+              f"({chain_before_post:.1f} s)")
         failed |= total > 2 * TARGET * args.tickets / 1_000_000
     finally:
         _database(args.server, name, drop=True)

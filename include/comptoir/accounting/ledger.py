@@ -249,6 +249,7 @@ def _write_rows(conn: Connection, drafts: list[EntryDraft], *, run_id: str,
         "payment_mode_id": pd.array(columns["payment_mode_id"], dtype="Int64"),
     })
     loader.insert(conn, journal_entry_lines, frame, {"debit": 2, "credit": 2})
+    del frame, columns  # written: not kept alive beside the line ids (a million lines)
     _link_lines(conn, drafts, entry_ids, run_id)
 
 

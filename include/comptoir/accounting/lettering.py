@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+import pandas as pd
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -44,6 +45,7 @@ from comptoir.backoffice.schema import (
     journal_line_breakdowns,
     payment_modes,
 )
+from comptoir.imports import loader
 from comptoir.pos.exact_sql import MONEY, to_units
 
 _stage = MetaData()
@@ -132,7 +134,7 @@ def _letter(conn: Connection, day: dt.date) -> dict[str, int]:
         counts["full" if full else "partial"] += 1
         coded.append({"account_id": account_id, "customer_key": customer_key, "ref": ref,
                       "code": new if full else new.lower()})
-    conn.execute(insert(_groups), coded)
+    loader.insert(conn, _groups, pd.DataFrame(coded))  # COPY: one statement, not one a group
     gg = _groups
     conn.execute(update(cc).values(code=gg.c.code).where(
         gg.c.account_id == cc.c.account_id, gg.c.customer_key == cc.c.customer_key,
