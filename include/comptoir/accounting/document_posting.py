@@ -35,7 +35,7 @@ from comptoir.backoffice.schema import (
 from comptoir.backoffice.settings import get_setting
 from comptoir.pos.exact_sql import MONEY, RATE, code_order, to_units
 from comptoir.pos.filters import Range
-from comptoir.pos.report import RunReport
+from comptoir.pos.report import LIST_LIMIT, RunReport
 from comptoir.pos.step_transaction import busy_message, step_transaction
 
 __all__ = ["DOCUMENT_TYPES", "post_documents"]
@@ -115,7 +115,8 @@ def _post(conn: Connection, report: RunReport, until: dt.date, chosen: Range,
     letters = lettering.letter(conn, day)
     report.body["documents_posted"] = len(ids)
     report.put_list("entries", entries_report(
-        written.entries, {row.customer_id: row.customer for row in documents}))
+        written.entries[:LIST_LIMIT + 1], {row.customer_id: row.customer for row in documents}))
+    report.body["entries_written"] = len(written.entries)
     report.body["lettering"] = letters
     report.body["receivables_created"] = created
     report.body["accounts_created"] = written.accounts_created

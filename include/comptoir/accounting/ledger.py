@@ -139,8 +139,8 @@ def account_kind(number: str, customer_accounts: set[str]) -> tuple[str, bool]:
 def ensure_accounts(conn: Connection, numbers: set[str], customer_accounts: set[str]
                     ) -> list[str]:
     """Create the accounts of `numbers` the dossier lacks; their numbers, sorted."""
-    existing = set(conn.execute(select(accounts.c.number)
-                                .where(accounts.c.number.in_(sorted(numbers)))).scalars())
+    existing = set(conn.execute(select(accounts.c.number)).scalars())  # the whole chart:
+    # one statement, whatever the number of accounts (no bound parameter per account)
     missing = sorted(numbers - existing)
     if missing:
         rows = []
@@ -204,10 +204,7 @@ def _number(conn: Connection, drafts: list[EntryDraft]) -> None:
 def _write_rows(conn: Connection, drafts: list[EntryDraft], *, run_id: str,
                 validated_on: dt.date, source: str) -> None:
     journal_ids = dict(conn.execute(select(journals.c.code, journals.c.id)).all())
-    account_ids = dict(conn.execute(
-        select(accounts.c.number, accounts.c.id)
-        .where(accounts.c.number.in_(sorted({ln.account for d in drafts for ln in d.lines})))
-    ).all())
+    account_ids = dict(conn.execute(select(accounts.c.number, accounts.c.id)).all())
     loader.insert(conn, journal_entries, pd.DataFrame({
         "journal_id": [journal_ids[d.journal] for d in drafts],
         "number": [d.number for d in drafts],

@@ -124,7 +124,7 @@ def _letter(conn: Connection, day: dt.date) -> dict[str, int]:
         .order_by(cc.c.account_id, cc.c.ref, cc.c.customer_key)).all()
     if not groups:
         return {"full": 0, "partial": 0}
-    last = _last_codes(conn, {g[0] for g in groups})
+    last = _last_codes(conn)
     counts = {"full": 0, "partial": 0}
     coded = []
     for account_id, customer_key, ref, total in groups:
@@ -148,13 +148,15 @@ def _letter(conn: Connection, day: dt.date) -> dict[str, int]:
     return counts
 
 
-def _last_codes(conn: Connection, account_ids: set[int]) -> dict[int, int]:
-    """account id → the index of the highest code it ever used (0 if none)."""
+def _last_codes(conn: Connection) -> dict[int, int]:
+    """account id → the index of the highest code it ever used (0 if none), for the
+    accounts of the candidates (a subquery: no bound parameter per account)."""
     line = journal_entry_lines
     found: dict[int, int] = defaultdict(int)
     rows = conn.execute(
         select(line.c.account_id, func.max(func.upper(line.c.lettering_code)))
-        .where(line.c.account_id.in_(sorted(account_ids)), line.c.lettering_code.is_not(None))
+        .where(line.c.account_id.in_(select(_candidates.c.account_id).distinct()),
+               line.c.lettering_code.is_not(None))
         .group_by(line.c.account_id, func.length(line.c.lettering_code)))
     for account_id, highest in rows:
         found[account_id] = max(found[account_id], index_of(highest))

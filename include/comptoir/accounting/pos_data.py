@@ -273,10 +273,9 @@ def read(conn: Connection) -> PosData:
             .where(st.c.customer_id.is_not(None), pay.c.payment_mode_id.in_(deposit_ids))
             .order_by(st.c.day, st.c.register_id, st.c.number, pay.c.line_no))]
     specials = _specials(conn)
-    wanted = {c for (_, _, c) in groups} | {d.customer_id for d in documents.values()}
     custs = {row.id: Customer(row.id, row.code, row.account or None) for row in conn.execute(
         select(customers.c.id, customers.c.code, customers.c.account)
-        .where(customers.c.id.in_(sorted(wanted))))} if wanted else {}
+        .where(customers.c.id.in_(select(st.c.customer_id).distinct())))}
     count = conn.execute(select(func.count()).select_from(st)).scalar_one()
     return PosData(modes, regs, custs, documents, groups, mode_sums, dict(document_payments),
                    dict(document_credits), deposit_payments, specials, int(count), skipped)

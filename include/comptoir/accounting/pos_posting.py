@@ -43,7 +43,7 @@ from comptoir.backoffice.settings import get_setting
 from comptoir.pos.filters import TicketFilters
 from comptoir.pos.invoicing import counter_customer
 from comptoir.pos.log import LogRow, write_log
-from comptoir.pos.report import Exit, RunReport
+from comptoir.pos.report import LIST_LIMIT, Exit, RunReport
 from comptoir.pos.step_transaction import busy_message, step_transaction
 
 __all__ = ["LOCK_STEP", "integrate_payments", "post_tickets", "treasury_journal"]
@@ -161,7 +161,11 @@ class Posting:
         data_.stage_tickets(conn, filters, counter_id=counter.id, classic=self.classic)
         self.data = data = data_.read(conn)
         self.references = data_.documents_by_number(conn, self._referenced())
-        self.book = ReceivableBook.load(conn, self._dues_needed(), self._orders())
+        run_documents = (select(data_.staged.c.document_id)
+                         .where(data_.staged.c.document_id.is_not(None)) if self.classic
+                         else None)
+        self.book = ReceivableBook.load(conn, self._dues_needed(), self._orders(),
+                                        run_documents=run_documents)
         groups = self._groups()
         skipped_keys: list[tuple[int, dt.date, int]] = []
         for group in groups:
@@ -184,7 +188,9 @@ class Posting:
         data_.drop_stage(conn)
         body = self.report.body
         body["tickets_selected"] = data.ticket_count
-        self.report.put_list("entries", entries_report(written.entries, self._codes()))
+        self.report.put_list("entries", entries_report(written.entries[:LIST_LIMIT + 1],
+                                                      self._codes()))
+        body["entries_written"] = len(written.entries)
         body["lettering"] = letters
         body["receivables_created"] = created
         body["accounts_created"] = written.accounts_created
@@ -201,8 +207,6 @@ class Posting:
         found = {self.references[op[2]][0] for s in self.data.specials
                  for op in s.operations if op[1] == "invoice_payment"
                  and op[2] in self.references}
-        if self.classic:
-            found |= {d.id for d in self.data.documents.values() if d.type == "F"}
         return found
 
     def _orders(self) -> set[str]:
@@ -317,7 +321,7 @@ class Posting:
             if special.document_id is not None:
                 own = result.setdefault(special.document_id, {})
                 for mode_id, cents in allocated[-1]:
-                    if not modes[mode_id].is_credit:
+                    if mode_id is None or not modes[mode_id].is_credit:
                         own[mode_id] = own.get(mode_id, 0) + cents
         return result
 
@@ -444,18 +448,21 @@ class Posting:
     def _receivables(self, group: Group, parts: dict[int, dict[int, int]]) -> None:
         modes, book = self.data.modes, self.book
         for doc in group.documents:
-            if doc.type != "F":
+            if doc.type == "B":
                 continue
             line = self.customer_lines.get(doc.id)
-            for mode_id, cents in sorted(parts.get(doc.id, {}).items()):
+            # invoices: what each mode settled; invoices and credit notes: the credit part
+            # (a credit sale and a larger refund can share a group that becomes an A)
+            settled = parts.get(doc.id, {}) if doc.type == "F" else {}
+            for mode_id, cents in sorted(settled.items(), key=lambda i: i[0] or 0):
                 if not cents:
                     continue
-                mode = modes[mode_id]
+                code = modes[mode_id].state_code if mode_id is not None else None
                 if self.classic:
                     book.split_due(doc.id, cents)
-                    state = collected_state(mode.state_code, credit=False)
+                    state = collected_state(code, credit=False)
                 else:
-                    state = state_of(mode.state_code, credit=False)
+                    state = state_of(code, credit=False)
                 book.add(Receivable(doc.customer_id, "payment", state, cents, group.day,
                                     state="paid", paid_cents=cents, document_id=doc.id,
                                     payment_mode_id=mode_id, reference=doc.number))
@@ -491,9 +498,8 @@ class Posting:
                 invoice = self.references.get(document_ref)
                 left = 0
                 for mode_id, part in special_parts.get(line_no, []):
-                    mode = modes[mode_id]
-                    state = (collected_state if self.classic else state_of)(
-                        mode.state_code, credit=False)
+                    code = modes[mode_id].state_code if mode_id is not None else None
+                    state = (collected_state if self.classic else state_of)(code, credit=False)
                     if invoice:
                         left += book.split_due(invoice[0], part)
                     book.add(Receivable(invoice[1] if invoice else customer_id, "payment",

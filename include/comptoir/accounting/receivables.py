@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, or_, select
 
 from comptoir.backoffice.schema import receivables
 from comptoir.imports import loader
@@ -71,19 +72,23 @@ class ReceivableBook:
     added: list[Receivable] = field(default_factory=list)
 
     @classmethod
-    def load(cls, conn: Connection, document_ids: set[int], orders: set[str]
-             ) -> ReceivableBook:
-        """The open due receivables (position 10) of `document_ids` and the open deposits
-        of `orders`, earliest due first."""
+    def load(cls, conn: Connection, document_ids: set[int], orders: set[str], *,
+             run_documents: Any = None) -> ReceivableBook:
+        """The open due receivables (position 10) of `document_ids` — and of the
+        documents `run_documents` selects (a subquery: the run's own, however many) —
+        and the open deposits of `orders`, earliest due first."""
         book = cls()
         r = receivables.c
         columns = (r.id, r.customer_id, r.kind, r.state_code, to_units(r.amount, MONEY),
                    to_units(r.paid_amount, MONEY), r.due_date, r.state, r.document_id,
                    r.payment_mode_id, r.reference, r.entry_line_id)
-        if document_ids:
+        sources = [r.document_id.in_(sorted(document_ids))] if document_ids else []
+        if run_documents is not None:
+            sources.append(r.document_id.in_(run_documents))
+        if sources:
             rows = conn.execute(
                 select(*columns)
-                .where(r.document_id.in_(sorted(document_ids)), r.kind == "due",
+                .where(or_(*sources), r.kind == "due",
                        func.substr(r.state_code, 2, 2) == "10", r.state.in_(OPEN_STATES))
                 .order_by(r.due_date, r.id))
             for row in rows:
