@@ -16,7 +16,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Connection, Engine, String, func, literal, select, update
+from sqlalchemy import Connection, Engine, func, select, update
 
 from comptoir.accounting import ledger, lettering
 from comptoir.accounting.pos_posting import LOCK_STEP
@@ -33,7 +33,8 @@ from comptoir.backoffice.schema import (
     vat_codes,
 )
 from comptoir.backoffice.settings import get_setting
-from comptoir.pos.exact_sql import MONEY, RATE, code_order, to_units
+from comptoir.pos.exact_sql import MONEY, RATE, to_units
+from comptoir.pos.filter_sql import code_range
 from comptoir.pos.filters import Range
 from comptoir.pos.report import LIST_LIMIT, RunReport
 from comptoir.pos.step_transaction import busy_message, step_transaction
@@ -71,12 +72,7 @@ def _post(conn: Connection, report: RunReport, until: dt.date, chosen: Range,
     d = sales_documents
     conditions = [d.c.type.in_(types), d.c.accounting_status == "not_posted",
                   d.c.date <= until]
-    if chosen.low is not None:
-        conditions.append(code_order(conn, customers.c.code)
-                          >= code_order(conn, literal(chosen.low, String)))
-    if chosen.high is not None:
-        conditions.append(code_order(conn, customers.c.code)
-                          <= code_order(conn, literal(chosen.high, String)))
+    conditions += code_range(conn, customers.c.code, chosen)
     documents = conn.execute(
         select(d.c.id, d.c.number, d.c.type, d.c.date, d.c.customer_id,
                customers.c.code.label("customer"), customers.c.account,

@@ -19,7 +19,6 @@ from sqlalchemy import (
     Date,
     Integer,
     MetaData,
-    String,
     Table,
     case,
     func,
@@ -44,6 +43,7 @@ from comptoir.backoffice.schema import (
     vat_codes,
 )
 from comptoir.pos.exact_sql import MONEY, RATE, code_order, to_units
+from comptoir.pos.filter_sql import ticket_conditions
 from comptoir.pos.filters import TicketFilters
 
 _stage = MetaData()
@@ -157,15 +157,10 @@ def stage_tickets(conn: Connection, filters: TicketFilters, *, counter_id: int |
                                 literal(counter_id, Integer))
     customer_code = func.coalesce(own.c.code, customers.c.code)
     conditions = [t.c.integrated_at.is_not(None), t.c.posted_at.is_(None),
-                  sales_days.c.date <= filters.until]
-    if filters.stores:
-        conditions.append(depots.c.code.in_(filters.stores))
-    conditions += _range(conn, registers.c.code, filters.registers)
-    conditions += _range(conn, customer_code, filters.customers)
-    if filters.tickets.low is not None:
-        conditions.append(t.c.number >= filters.tickets.low)
-    if filters.tickets.high is not None:
-        conditions.append(t.c.number <= filters.tickets.high)
+                  sales_days.c.date <= filters.until,
+                  *ticket_conditions(conn, filters, store=depots.c.code,
+                                     register=registers.c.code, customer=customer_code,
+                                     number=t.c.number)]
     if classic:
         conditions.append(or_(doc.c.id.is_(None), doc.c.type == "B",
                               doc.c.accounting_status == "posted"))
@@ -205,16 +200,6 @@ def stage_tickets(conn: Connection, filters: TicketFilters, *, counter_id: int |
 
 def drop_stage(conn: Connection) -> None:
     _stage.drop_all(conn)
-
-
-def _range(conn: Connection, code, bounds) -> list:  # type: ignore[no-untyped-def]
-    ordered = code_order(conn, code)
-    found = []
-    if bounds.low is not None:
-        found.append(ordered >= code_order(conn, literal(bounds.low, String)))
-    if bounds.high is not None:
-        found.append(ordered <= code_order(conn, literal(bounds.high, String)))
-    return found
 
 
 def read(conn: Connection) -> PosData:

@@ -28,6 +28,19 @@ err = Console(stderr=True, soft_wrap=True)
 USAGE = 2
 GROUPING_HELP = ("customer: one sales entry per document; account: one per register, day "
                  "and receivable account (*TPV<NN><first ticket>). Default: pos_grouping.")
+#: The ticket filters and run options shared by `pos invoice`, `pos post`, `pos payments`.
+UNTIL = typer.Option(None, "--until", help="Last sales day taken: a date YYYY-MM-DD, today "
+                     "(default) or yesterday.")
+STORES = typer.Option([], "--store", help="A store code (repeat for more); default every "
+                      "store.")
+REGISTERS = typer.Option(None, "--registers", help="Register codes FROM:TO (text order; "
+                         "either side may be empty).")
+CUSTOMERS = typer.Option(None, "--customers", help="Customer codes FROM:TO; anonymous "
+                         "tickets match by the counter customer's code.")
+TICKETS = typer.Option(None, "--tickets", help="Ticket numbers FROM:TO.")
+DRY_RUN = typer.Option(False, "--dry-run", help="Do everything, then roll back: only the "
+                       "report is written.")
+REPORT = typer.Option(None, "--report", help="Copy the JSON report here.")
 LOG_COLUMNS = ("at", "run_id", "step", "level", "file", "store", "register", "ticket", "rule",
                "message")
 
@@ -51,23 +64,17 @@ def register(app: typer.Typer) -> None:
 
 
 def invoice(
-    until: str | None = typer.Option(None, "--until", help="Last sales day taken: a date "
-                                     "YYYY-MM-DD, today (default) or yesterday."),
-    store: list[str] = typer.Option([], "--store", help="A store code (repeat for more); "
-                                    "default every store."),
-    registers: str | None = typer.Option(None, "--registers", help="Register codes FROM:TO "
-                                         "(text order; either side may be empty)."),
-    customers: str | None = typer.Option(None, "--customers", help="Customer codes FROM:TO; "
-                                         "anonymous tickets match by the counter customer's "
-                                         "code."),
-    tickets_range: str | None = typer.Option(None, "--tickets", help="Ticket numbers FROM:TO."),
+    until: str | None = UNTIL,
+    store: list[str] = STORES,
+    registers: str | None = REGISTERS,
+    customers: str | None = CUSTOMERS,
+    tickets_range: str | None = TICKETS,
     then_post: bool = typer.Option(False, "--post", help="Then post them (pos post, same "
                                    "filters); refused in classic accounting."),
     grouping: str | None = typer.Option(None, "--grouping", help="With --post: "
                                         + GROUPING_HELP),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Do everything, then roll back: "
-                                 "only the report is written."),
-    report: Path | None = typer.Option(None, "--report", help="Copy the JSON report here."),
+    dry_run: bool = DRY_RUN,
+    report: Path | None = REPORT,
 ) -> None:
     """Group the tickets not yet invoiced into invoices (F), delivery notes (B), credit notes (A).
 
@@ -135,16 +142,14 @@ def _filters(until: str | None, store: list[str], registers: str | None,
 
 
 def post(
-    until: str | None = typer.Option(None, "--until", help="Last sales day taken: a date "
-                                     "YYYY-MM-DD, today (default) or yesterday."),
-    store: list[str] = typer.Option([], "--store", help="A store code (repeat for more)."),
-    registers: str | None = typer.Option(None, "--registers", help="Register codes FROM:TO."),
-    customers: str | None = typer.Option(None, "--customers", help="Customer codes FROM:TO."),
-    tickets_range: str | None = typer.Option(None, "--tickets", help="Ticket numbers FROM:TO."),
+    until: str | None = UNTIL,
+    store: list[str] = STORES,
+    registers: str | None = REGISTERS,
+    customers: str | None = CUSTOMERS,
+    tickets_range: str | None = TICKETS,
     grouping: str | None = typer.Option(None, "--grouping", help=GROUPING_HELP),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Do everything, then roll back: "
-                                 "only the report is written."),
-    report: Path | None = typer.Option(None, "--report", help="Copy the JSON report here."),
+    dry_run: bool = DRY_RUN,
+    report: Path | None = REPORT,
 ) -> None:
     """Direct posting: sales and treasury entries, receivables and lettering of the invoiced
     tickets. Refused (exit 1) when pos_accounting is classic."""
@@ -161,15 +166,13 @@ def post(
 
 
 def payments(
-    until: str | None = typer.Option(None, "--until", help="Last sales day taken: a date "
-                                     "YYYY-MM-DD, today (default) or yesterday."),
-    store: list[str] = typer.Option([], "--store", help="A store code (repeat for more)."),
-    registers: str | None = typer.Option(None, "--registers", help="Register codes FROM:TO."),
-    customers: str | None = typer.Option(None, "--customers", help="Customer codes FROM:TO."),
-    tickets_range: str | None = typer.Option(None, "--tickets", help="Ticket numbers FROM:TO."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Do everything, then roll back: "
-                                 "only the report is written."),
-    report: Path | None = typer.Option(None, "--report", help="Copy the JSON report here."),
+    until: str | None = UNTIL,
+    store: list[str] = STORES,
+    registers: str | None = REGISTERS,
+    customers: str | None = CUSTOMERS,
+    tickets_range: str | None = TICKETS,
+    dry_run: bool = DRY_RUN,
+    report: Path | None = REPORT,
 ) -> None:
     """Classic accounting: treasury entries, receivables and lettering of the payments of
     invoiced tickets whose documents `accounting post-documents` posted. Refused (exit 1)

@@ -77,6 +77,7 @@ from comptoir.pos.exact_sql import (
     year_of,
     zero_pad,
 )
+from comptoir.pos.filter_sql import ticket_conditions
 from comptoir.pos.filters import TicketFilters
 from comptoir.pos.log import LogRow, write_log
 from comptoir.pos.report import LIST_LIMIT, Exit, RunReport, money, now
@@ -172,15 +173,10 @@ def _select_tickets(conn: Connection, filters: TicketFilters, counter: CounterCu
     customer_id = func.coalesce(t.c.customer_id, literal(counter.id, Integer))
     customer_code = func.coalesce(own.c.code, literal(counter.code, String))
     conditions = [t.c.integrated_at.is_(None),
-                  or_(sales_days.c.date <= filters.until, sales_days.c.id.is_(None))]
-    if filters.stores:
-        conditions.append(depots.c.code.in_(filters.stores))
-    conditions += _range(conn, registers.c.code, filters.registers)
-    conditions += _range(conn, customer_code, filters.customers)
-    if filters.tickets.low is not None:
-        conditions.append(t.c.number >= filters.tickets.low)
-    if filters.tickets.high is not None:
-        conditions.append(t.c.number <= filters.tickets.high)
+                  or_(sales_days.c.date <= filters.until, sales_days.c.id.is_(None)),
+                  *ticket_conditions(conn, filters, store=depots.c.code,
+                                     register=registers.c.code, customer=customer_code,
+                                     number=t.c.number)]
     selected = (
         select(t.c.id, t.c.number, t.c.depot_id, depots.c.code.label("store"),
                t.c.register_id, registers.c.code.label("register"),
@@ -227,17 +223,6 @@ def _select_tickets(conn: Connection, filters: TicketFilters, counter: CounterCu
         ["ticket_id", "number", "depot_id", "store", "register_id", "register", "sales_day_id",
          "day", "customer_id", "customer", "kind", "sales_lines", "sales_cents", "skip_rule"],
         rows))
-
-
-def _range(conn: Connection, code: Any, bounds: Any) -> list[Any]:
-    """Conditions of a text range on a code (`spec/pos.md`: codes compared as text)."""
-    ordered = code_order(conn, code)
-    found = []
-    if bounds.low is not None:
-        found.append(ordered >= code_order(conn, literal(bounds.low, String)))
-    if bounds.high is not None:
-        found.append(ordered <= code_order(conn, literal(bounds.high, String)))
-    return found
 
 
 def _number_groups(conn: Connection) -> None:

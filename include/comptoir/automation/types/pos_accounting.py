@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field
 
 from comptoir.automation.catalog import Category, TaskOutput, TaskType
-from comptoir.automation.types.ticket_options import TicketOptions
+from comptoir.automation.types.ticket_options import GROUPING_HELP, Grouping, TicketOptions
 
 if TYPE_CHECKING:
     from comptoir.automation.catalog import RunContext
@@ -33,11 +33,8 @@ class Options(TicketOptions):
         description="direct: pos post (sales and payments); classic: accounting "
         "post-documents, then pos payments. Empty: the pos_accounting setting.",
         json_schema_extra={"section": "Accounting"})
-    grouping: Literal["", "customer", "account"] = Field(
-        default="", title="Grouping",
-        description="Direct posting: customer (one sales entry per document) or account (one "
-        "per register, day and receivable account). Empty: the pos_grouping setting.",
-        json_schema_extra={"section": "Accounting"})
+    grouping: Grouping = Field(default="", title="Grouping", description=GROUPING_HELP,
+                               json_schema_extra={"section": "Accounting"})
 
 
 def posting_output(ctx: RunContext, reports: list[RunReport]) -> TaskOutput:

@@ -11,12 +11,12 @@ emit an event on `comptoir://dossier/journal_entries`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
 from comptoir.automation.catalog import Category, TaskOutput, TaskType
-from comptoir.automation.types.ticket_options import TicketOptions
+from comptoir.automation.types.ticket_options import GROUPING_HELP, Grouping, TicketOptions
 
 if TYPE_CHECKING:
     from comptoir.automation.catalog import RunContext
@@ -29,11 +29,9 @@ class Options(TicketOptions):
         default=False, title="Post them",
         description="Then post the documents made (pos post, direct accounting only).",
         json_schema_extra={"section": "Accounting"})
-    grouping: Literal["", "customer", "account"] = Field(
-        default="", title="Grouping of the posting",
-        description="customer: one sales entry per document; account: one per register, day "
-        "and receivable account. Empty: the pos_grouping setting.",
-        json_schema_extra={"section": "Accounting"})
+    grouping: Grouping = Field(default="", title="Grouping of the posting",
+                               description=GROUPING_HELP,
+                               json_schema_extra={"section": "Accounting"})
 
 
 def run(ctx: RunContext, options: Options) -> TaskOutput:

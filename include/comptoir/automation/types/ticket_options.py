@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -12,6 +12,10 @@ if TYPE_CHECKING:
     from comptoir.pos.filters import TicketFilters
 
 RANGE_HELP = "FROM:TO, inclusive; either side may be empty (C1:C3, :C0050). Empty: all."
+#: The grouping of a direct posting; empty: the `pos_grouping` setting.
+Grouping = Literal["", "customer", "account"]
+GROUPING_HELP = ("customer: one sales entry per document; account: one per register, day "
+                 "and receivable account. Empty: the pos_grouping setting.")
 
 
 class TicketOptions(BaseModel):
