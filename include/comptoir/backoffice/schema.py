@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 
 metadata = MetaData(
@@ -266,6 +267,7 @@ suppliers = Table(
         doc="What happens to defective goods: none, adjustment, supplier_return",
     ),
     Column("intersite_email", String(200), doc="Mailbox receiving inter-site orders"),
+    Column("family", String(40), doc="Supplier family (the one a connector reception assigns)"),
     batch(),
     created(),
     updated(),
@@ -781,7 +783,23 @@ article_correspondences = Table(
     Column("connector", String(40), nullable=False),
     Column("external_code", String(60), nullable=False),
     Column("article_id", Integer, ForeignKey("articles.id"), nullable=False),
+    Column("label", String(200), doc="The partner's label of the external code, when known"),
+    created(),
     UniqueConstraint("connector", "external_code", name="uq_article_correspondences_key"),
+)
+
+sync_runs = Table(
+    "sync_runs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("connector", String(40), nullable=False),
+    Column("direction", String(4), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("files", Text, doc="JSON: the files with their counts"),
+    Column("counts", Text, doc="JSON: the items by state"),
+    Column("error", Text),
+    CheckConstraint("direction IN ('in', 'out')", name="direction"),
 )
 
 sync_history = Table(
@@ -795,8 +813,12 @@ sync_history = Table(
     Column("status", String(10), nullable=False),
     Column("message", Text),
     created(),
+    Column("run_id", String(36), ForeignKey("sync_runs.id"), index=True),
+    Column("file", String(255)),
+    Column("line", Integer),
+    Column("local_ref", String(60), doc="Document number or third-party code"),
     CheckConstraint("direction IN ('in', 'out')", name="direction"),
-    CheckConstraint("status IN ('ok', 'error', 'skipped')", name="status"),
+    CheckConstraint("status IN ('ok', 'error', 'skipped', 'waiting')", name="status"),
 )
 
 intersite_messages = Table(
@@ -814,3 +836,9 @@ intersite_messages = Table(
 Index("ix_journal_entry_lines_account_lettering", journal_entry_lines.c.account_id,
       journal_entry_lines.c.lettering_code)
 Index("ix_sales_documents_type_date", sales_documents.c.type, sales_documents.c.date)
+Index("ix_sync_history_connector_created_at", sync_history.c.connector,
+      sync_history.c.created_at)
+#: One document per partner identifier: two runs at once cannot both create it.
+EXCHANGED_ORIGIN = "source IN ('econnector', 'intersite')"
+Index("uq_sales_documents_exchanged_origin", sales_documents.c.origin, unique=True,
+      sqlite_where=text(EXCHANGED_ORIGIN), postgresql_where=text(EXCHANGED_ORIGIN))

@@ -22,7 +22,8 @@ app = typer.Typer(
 
 #: Modules of this package that add commands (each defines `register(app)`).
 COMMAND_MODULES = ["db", "settings", "tasks", "messages", "spool", "mode", "demo", "imports",
-                   "nightly", "pos", "accounting"]
+                   "nightly", "pos", "accounting", "connector", "connector_mappings",
+                   "connector_sync", "connector_send"]
 
 err = Console(stderr=True)
 

@@ -6,6 +6,10 @@
     .fetched.json         the fetch ledger (`comptoir.exchange.ledger`)
     .lock, .fetch.lock, .run.lock
 
+A *flat* inbox (`Inbox(root, flat=True)`) keeps its waiting files at the top of `root`
+(a partner application's folder, which it drops files into): done/ and failed/ are then
+folders beside them, and never picked up.
+
 Files only ever appear in `incoming/` complete: they are written under a hidden temporary
 name (`.NAME.<id>.part`) and renamed. Every move is a rename inside the inbox (one
 filesystem, so atomic), and a name already taken gets a suffix (`NAME-2.csv`): nothing is
@@ -51,16 +55,18 @@ __all__ = ["Inbox", "inbox_for"]
 class Inbox:
     """A local inbox folder (see the module's documentation); folders are created on use."""
 
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, *, flat: bool = False) -> None:
         self.root = Path(root)
+        self.flat = flat
+        """Files wait at the top of `root` itself (a partner's folder), not in `incoming/`."""
 
     def __repr__(self) -> str:
-        return f"Inbox({str(self.root)!r})"
+        return f"Inbox({str(self.root)!r}{', flat=True' if self.flat else ''})"
 
     @property
     def incoming(self) -> Path:
-        """Where files wait."""
-        return self.root / "incoming"
+        """Where files wait: `incoming/`, or the root itself for a flat inbox."""
+        return self.root if self.flat else self.root / "incoming"
 
     def done_folder(self, day: dt.date | None = None) -> Path:
         """Where files processed on `day` (default today) go."""

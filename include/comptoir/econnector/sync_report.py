@@ -1,0 +1,167 @@
+"""The synchronisation report of a reception or a sending, and its place in the history.
+
+A report (`spec/econnector.md`, "The synchronisation report") has one item per record —
+per record left out for a sending — with its state, rule and messages. Every run that is
+not a dry run is recorded: one `sync_runs` row, and `sync_history` rows (one per item for
+a reception; one per file and one per record left out for a sending). A reception writes
+the items of a file in that file's transaction, so the history never says more, or less,
+than what the dossier holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, update
+
+from comptoir.backoffice.schema import sync_history, sync_runs
+
+__all__ = ["STATES", "STATUS", "Item", "SyncReport", "finish_run", "record_items",
+           "start_run"]
+
+#: The states of an item, in report order.
+STATES = ("synchronised", "already_received", "waiting", "error")
+#: Item state → `sync_history.status`.
+STATUS = {"synchronised": "ok", "already_received": "skipped", "waiting": "waiting",
+          "error": "error"}
+_LABELS = {"synchronised": "synchronised", "already_received": "already received",
+           "waiting": "waiting", "error": "in error"}
+
+
+@dataclass
+class Item:
+    """One record of a reception (or one record left out of a sending)."""
+
+    file: str
+    line: int | None
+    type: str
+    identifier: str
+    state: str
+    rule: str | None = None
+    messages: list[str] = field(default_factory=list)
+    label: str | None = None
+    local_ref: str | None = None
+    """The document number or third-party code in the dossier (history only)."""
+
+    def as_json(self) -> dict[str, Any]:
+        """The item as the report shows it."""
+        return {"file": self.file, "line": self.line, "type": self.type,
+                "identifier": self.identifier, "label": self.label, "state": self.state,
+                "rule": self.rule, "messages": list(self.messages)}
+
+
+def now(engine_or_conn: Engine | Connection) -> dt.datetime:
+    """Now, in the dossier's time zone, to the second."""
+    from comptoir.automation.runner import dossier_now
+
+    engine = engine_or_conn if isinstance(engine_or_conn, Engine) else engine_or_conn.engine
+    return dossier_now(engine).replace(microsecond=0)
+
+
+@dataclass
+class SyncReport:
+    """What a reception (`direction` in) or a sending (out) did."""
+
+    connector: str
+    direction: str
+    started_at: dt.datetime
+    dry_run: bool = False
+    run_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    finished_at: dt.datetime | None = None
+    error: str | None = None
+    files: list[dict[str, Any]] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    unmapped: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """External code → {"label", "documents"} (reception)."""
+    written: Counter[str] = field(default_factory=Counter)
+
+    def counts(self) -> dict[str, int]:
+        """The items by state, every type together."""
+        found = Counter(item.state for item in self.items)
+        return {state: found.get(state, 0) for state in STATES}
+
+    @property
+    def exit_code(self) -> int:
+        """0 everything synchronised (or already received), 3 something not, 1 not run."""
+        if self.error is not None:
+            return 1
+        counts = self.counts()
+        if counts["waiting"] or counts["error"]:
+            return 3
+        if any(f.get("outcome") == "failed" for f in self.files):
+            return 3
+        return 0
+
+    def summary(self) -> str:
+        """`FACILI: 7 synchronised, 0 already received, 1 waiting, 2 in error`."""
+        if self.error is not None:
+            return f"{self.connector}: {self.error}"
+        counts = self.counts()
+        return f"{self.connector}: " + ", ".join(
+            f"{counts[state]} {_LABELS[state]}" for state in STATES)
+
+    def as_json(self) -> dict[str, Any]:
+        """The report document (`--report`, the task's report)."""
+        return {
+            "connector": self.connector, "direction": self.direction, "run_id": self.run_id,
+            "dry_run": self.dry_run, "started_at": _iso(self.started_at),
+            "finished_at": _iso(self.finished_at), "error": self.error,
+            "files": self.files, "items": [item.as_json() for item in self.items],
+            "unmapped": [{"external_code": code, **value}
+                         for code, value in sorted(self.unmapped.items())],
+            "counts": self.counts(), "written": dict(self.written),
+        }
+
+    def file_part(self, name: str) -> dict[str, Any]:
+        """The part of the report about one file (`NAME.report.json`)."""
+        document = self.as_json()
+        document["files"] = [f for f in self.files if f["file"] == name]
+        document["items"] = [i for i in document["items"] if i["file"] == name]
+        document["unmapped"] = [u for u in document["unmapped"]
+                                if any(d in _file_documents(self, name) for d in u["documents"])]
+        mine = [i for i in self.items if i.file == name]
+        found = Counter(i.state for i in mine)
+        document["counts"] = {state: found.get(state, 0) for state in STATES}
+        return document
+
+
+def _file_documents(report: SyncReport, name: str) -> set[str]:
+    return {i.identifier.split(" / ")[0] for i in report.items
+            if i.file == name and i.type == "document"}
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def start_run(conn: Connection, report: SyncReport) -> None:
+    """The run's `sync_runs` row (finished by `finish_run`)."""
+    conn.execute(insert(sync_runs).values(
+        id=report.run_id, connector=report.connector, direction=report.direction,
+        started_at=report.started_at))
+
+
+def record_items(conn: Connection, report: SyncReport, items: list[Item], *,
+                 entity: str | None = None) -> None:
+    """History rows of `items` (in `conn`'s transaction), one per item."""
+    if not items:
+        return
+    conn.execute(insert(sync_history), [
+        {"connector": report.connector, "direction": report.direction,
+         "entity": entity or item.type, "external_id": item.identifier[:120],
+         "status": STATUS.get(item.state, item.state), "message": "; ".join(item.messages),
+         "run_id": report.run_id, "file": item.file[:255], "line": item.line,
+         "local_ref": (item.local_ref or None) and item.local_ref[:60]}
+        for item in items])
+
+
+def finish_run(conn: Connection, report: SyncReport) -> None:
+    """Close the run's `sync_runs` row with its files, counts and error."""
+    conn.execute(update(sync_runs).where(sync_runs.c.id == report.run_id).values(
+        finished_at=report.finished_at, files=json.dumps(report.files, ensure_ascii=False),
+        counts=json.dumps(report.counts()), error=report.error))
