@@ -100,6 +100,8 @@ class TaskOutput:
     assets: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Asset URI → the event's extra, for the assets this run updated."""
     error: str | None = None
+    warning: str | None = None
+    """Says what the run left undone while succeeding (the report's level: `warning`)."""
 
 
 @dataclass
@@ -144,6 +146,9 @@ class TaskType:
     """Checks options against the file-name template; raises `ValueError` with the reason."""
     after_delivery: Callable[..., None] | None = None
     """`(delivery, filename, options, log)`, called once files were delivered."""
+    inbox: Callable[[str, Any], TaskInbox] | None = None
+    """`(task id, options) -> TaskInbox`: where an inbox type's files wait, when not in the
+    task's own inbox (the partner connector's import folder)."""
 
     def __post_init__(self) -> None:
         if self.template not in TEMPLATES:

@@ -30,7 +30,7 @@ from comptoir.automation.catalog import RunContext
 from comptoir.automation.definitions import TaskDefinition
 from comptoir.automation.filenames import FileNameError, check_name, render
 from comptoir.automation.messages import Report, record
-from comptoir.automation.task_inbox import InboxOptions, task_inbox
+from comptoir.automation.task_inbox import InboxOptions, inbox_of
 from comptoir.errors import ComptoirError
 from comptoir.exchange import spool
 from comptoir.exchange.names import to_identifier
@@ -66,6 +66,9 @@ class StepOutcome:
     """Spool entries the run step made (the deliver step reports where each went)."""
     assets: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Asset URI → extra, for the assets the run step updated."""
+    warning: str | None = None
+    """Something the run step did not do although it succeeded (the report's level is
+    then `warning`)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -107,7 +110,7 @@ def fetch(
 
     options = definition.typed_options(overrides)
     assert isinstance(options, InboxOptions)
-    inbox = task_inbox(definition.id, options)
+    inbox = inbox_of(definition.task_type, definition.id, options)
     if isinstance(inbox.source, LocalInboxSource):  # the folder is the inbox itself
         return StepOutcome("fetch", True, [f"Inbox: {inbox.describe()}"])
     result = fetch_source(inbox.source, inbox.inbox, connector)
@@ -140,7 +143,8 @@ def produce(
     shutil.rmtree(work, ignore_errors=True)
     (work / "named").mkdir(parents=True)
     try:
-        inbox = task_inbox(definition.id, options) if isinstance(options, InboxOptions) else None
+        inbox = (inbox_of(task_type, definition.id, options)
+                 if isinstance(options, InboxOptions) else None)
         ctx = RunContext(definition.id, run_id, engine, work, moment, definition.filename, log,
                          inbox)
         output = task_type.run(ctx, options)
@@ -167,7 +171,7 @@ def produce(
             log(line)
         return StepOutcome(task_type.step, output.error is None, lines, error=output.error,
                            files=[p.name for p in named], entries=[e.id for e in entries],
-                           assets=output.assets)
+                           assets=output.assets, warning=output.warning)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -226,6 +230,11 @@ def compose_report(
         title = f"{definition.id}: failed — {errors[0]}"
         body = [*head, *lines, "", "Errors:", *(f"- {e}" for e in errors)]
         return Report(definition.id, run_id, "error", title[:250], "\n".join(body))
+    warning = next((o.warning for o in by_step.values() if o.warning), None)
+    if warning:
+        return Report(definition.id, run_id, "warning",
+                      f"{definition.id}: succeeded with warnings — {warning}"[:250],
+                      "\n".join([*head, *lines]))
     return Report(definition.id, run_id, "info", f"{definition.id}: succeeded",
                   "\n".join([*head, *lines]))
 

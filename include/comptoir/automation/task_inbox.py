@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from comptoir.exchange.endpoints import AnySource, InboxSource, LocalInboxSource
 from comptoir.exchange.inbox import Inbox, inbox_for
 
-__all__ = ["InboxOptions", "TaskInbox", "task_inbox"]
+if TYPE_CHECKING:
+    from comptoir.automation.catalog import TaskType
+
+__all__ = ["InboxOptions", "TaskInbox", "inbox_of", "task_inbox"]
 
 SOURCE_HELP = (
     "Where the files come from. Empty: the local folder var/inbox/<task id>, whose "
@@ -75,3 +78,10 @@ def task_inbox(task_id: str, options: InboxOptions) -> TaskInbox:
     """The inbox of task `task_id` with these options."""
     source = options.inbox_source(task_id)
     return TaskInbox(source, inbox_for(source, task_id))
+
+
+def inbox_of(task_type: TaskType, task_id: str, options: InboxOptions) -> TaskInbox:
+    """The inbox of a task of this type: the type's own (`TaskType.inbox`), else the task's."""
+    if task_type.inbox is not None:
+        return task_type.inbox(task_id, options)
+    return task_inbox(task_id, options)

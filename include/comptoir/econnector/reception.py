@@ -74,11 +74,13 @@ class _FileFailed(Exception):
 
 
 def receive(engine: Engine, code: str, *, dry_run: bool = False,
-            detail: Detail | None = None) -> SyncReport:
+            detail: Detail | None = None, min_age: float | None = None) -> SyncReport:
     """Receive what waits in the connector's import folder; the report says what happened.
 
     `detail` (for `connector pending`) collects the articles, documents and third parties
-    seen. The report's `error` is set (exit 1) when the reception could not run at all.
+    seen. `min_age` overrides the connector's `min_age_seconds` (0 for files a task has
+    just fetched from a server: they are complete). The report's `error` is set (exit 1)
+    when the reception could not run at all.
     """
     report = SyncReport(code.strip().upper(), "in", now(engine), dry_run=dry_run)
     try:
@@ -88,7 +90,7 @@ def receive(engine: Engine, code: str, *, dry_run: bool = False,
             connector.check(conn)
             regime, purchases = _dossier_settings(conn)
         with _exclusive(connector, dry_run):
-            waiting = waiting_files(connector)
+            waiting = waiting_files(connector, min_age=min_age)
             if not dry_run:
                 with engine.begin() as conn:
                     start_run(conn, report)

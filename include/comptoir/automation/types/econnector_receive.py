@@ -1,0 +1,145 @@
+"""The `econnector_receive` task type ("Réception E-connecteur"): `fetch >> receive >> report`
+on the inbox template (spec/econnector.md, "Task types").
+
+The inbox is the connector's import folder, where the partner drops its files; with a
+`source` (an SFTP or FTP folder) the fetch step first brings the partner's files there.
+The reception is `comptoir connector receive`: its JSON report is kept under
+`var/reports/econnector/<task id>/<run id>.json`, and the task report carries the summary
+line and the items not synchronised, at level info, warning or error for the command's
+exit 0, 3 or 1. The run fails on what would be exit 1, and when a file went to failed/.
+A reception that wrote documents or customers emits `comptoir://dossier/sales_documents`
+and `comptoir://dossier/customers`.
+
+Decision: the trigger form cannot list the dossier's connectors (a DAG file reads no
+database); `connector` is a text whose default is the definition's connector.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pydantic import Field, field_validator
+
+from comptoir.automation.catalog import Category, RunContext, TaskOutput, TaskType
+from comptoir.automation.task_inbox import InboxOptions
+
+if TYPE_CHECKING:
+    from comptoir.automation.task_inbox import TaskInbox
+    from comptoir.econnector.sync_report import SyncReport
+
+ASSET_ALIAS = "comptoir-econnector"
+SALES_DOCUMENTS = "comptoir://dossier/sales_documents"
+CUSTOMERS = "comptoir://dossier/customers"
+#: Items not synchronised listed in the task report (the JSON report has them all).
+LISTED_ITEMS = 50
+CONNECTOR_HELP = ("The connector's code (comptoir connector list shows them), e.g. FACILI.")
+
+
+class Options(InboxOptions):
+    """Options of `econnector_receive`: the connector, a dry run, where files come from."""
+
+    connector: str = Field(title="Connector", description=CONNECTOR_HELP, min_length=1,
+                           max_length=20, json_schema_extra={"section": "Connector"})
+    dry_run: bool = Field(default=False, title="Dry run",
+                          description="Control everything, write nothing, move no file.",
+                          json_schema_extra={"section": "Connector"})
+
+    @field_validator("source")
+    @classmethod
+    def _server_folder(cls, value: Any) -> Any:
+        if value is not None and value.kind not in ("sftp", "ftp"):
+            raise ValueError("a connector receives from its import folder (leave source "
+                             "empty) or from an SFTP or FTP folder")
+        return value
+
+
+def connector_task_inbox(task_id: str, options: Options) -> TaskInbox:
+    """The connector's import folder, filled from `source` when one is given."""
+    from comptoir.automation.task_inbox import TaskInbox
+    from comptoir.backoffice.engine import get_engine
+    from comptoir.econnector.files import connector_inbox
+    from comptoir.econnector.settings import load_connector
+    from comptoir.exchange.endpoints import LocalInboxSource
+
+    with get_engine().connect() as conn:
+        connector = load_connector(conn, options.connector)
+    source = options.source or LocalInboxSource(
+        kind="local", path=str(connector.import_folder), min_age_seconds=connector.min_age)
+    return TaskInbox(source, connector_inbox(connector))
+
+
+def report_lines(report: SyncReport, path: str) -> list[str]:
+    """The task report's lines: the summary, the files not done, the items not synchronised."""
+    lines = [report.summary()]
+    for entry in report.files:
+        if entry["outcome"] != "done":
+            why = f": {entry['error']}" if entry["error"] else ""
+            lines.append(f"{entry['file']}: {entry['outcome']}{why}")
+    late = [i for i in report.items if i.state not in ("synchronised", "already_received")]
+    for item in late[:LISTED_ITEMS]:
+        lines.append(f"{item.file}:{item.line} {item.type} {item.identifier}: {item.state} "
+                     f"({item.rule}) {'; '.join(item.messages)}")
+    if len(late) > LISTED_ITEMS:
+        lines.append(f"... and {len(late) - LISTED_ITEMS} more items not synchronised")
+    lines.append(f"Report: {path}")
+    return lines
+
+
+def save_report(task_id: str, report: SyncReport) -> str:
+    """Keep the JSON report with the run; its path."""
+    from comptoir import paths
+    from comptoir.exchange.files import atomic_write, json_bytes
+    from comptoir.exchange.names import to_identifier
+
+    target = paths.reports_dir() / "econnector" / to_identifier(task_id) / \
+        f"{report.run_id}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(target, json_bytes(report.as_json()))
+    return str(target)
+
+
+def run(ctx: RunContext, options: Options) -> TaskOutput:
+    """The core function: receive what waits in the connector's import folder."""
+    from comptoir.econnector.reception import receive
+
+    remote = options.source is not None
+    report = receive(ctx.engine, options.connector, dry_run=options.dry_run,
+                     min_age=0 if remote else None)
+    lines = report_lines(report, save_report(ctx.task_id, report))
+    for line in lines:
+        ctx.log(line)
+    failed = [f["file"] for f in report.files if f["outcome"] == "failed"]
+    error = report.error or (f"files refused (in failed/): {', '.join(failed)}"
+                             if failed else None)
+    written = report.written
+    assets: dict[str, dict[str, Any]] = {}
+    if written.get("sales_documents"):
+        assets[SALES_DOCUMENTS] = {"task_id": ctx.task_id, "run_id": report.run_id,
+                                   "documents": written["sales_documents"]}
+    customers = written.get("customers_created", 0) + written.get("customers_updated", 0)
+    if customers:
+        assets[CUSTOMERS] = {"task_id": ctx.task_id, "run_id": report.run_id,
+                             "customers": customers}
+    warning = report.summary() if error is None and report.exit_code == 3 else None
+    return TaskOutput(summary=lines, assets=assets, error=error, warning=warning)
+
+
+TASK_TYPE = TaskType(
+    name="econnector_receive",
+    title="Réception E-connecteur",
+    category=Category.IMPORT_EXPORT,
+    description=(
+        "Receives the partner application's files (customers, suppliers, contacts, "
+        "documents) waiting in a connector's import folder, or fetched first from an SFTP "
+        "or FTP folder: each document integrated once and whole, waiting for an article "
+        "correspondence, or in error with its reason; files go to done/ or failed/ with "
+        "their report, and the synchronisation history says what came."
+    ),
+    options=Options,
+    run=run,
+    produces_files=False,
+    template="inbox",
+    step="receive",
+    asset_alias=ASSET_ALIAS,
+    inbox=connector_task_inbox,
+)
