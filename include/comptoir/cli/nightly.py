@@ -24,8 +24,10 @@ out = Console()
 CATEGORY_ORDER = ["Import-Export", "Editions", "Historiques", "Autres", "Système"]
 SPOOL_RETRY_DAG = "comptoir_spool_retry"
 #: Types that run first in their category, in this order: later tasks read what they write
-#: (imports and POS tickets loaded, then the tickets invoiced, then posted).
-FIRST_TYPES = ("imports", "pos_tickets", "pos_invoicing", "pos_accounting")
+#: (imports, the partner's files and POS tickets loaded, then the tickets invoiced, then
+#: posted; the partner connector's sending comes later in Import-Export).
+FIRST_TYPES = ("imports", "econnector_receive", "pos_tickets", "pos_invoicing",
+               "pos_accounting")
 #: Types that run after the "Autres" category: the FEC exports what the posting wrote.
 AFTER_POSTING = ("accounting_fec",)
 
@@ -65,6 +67,7 @@ def register(app: typer.Typer) -> None:
         if demo:
             _fill_demo(seed)
             _stage_demo_imports()
+            _stage_demo_connector()
             _stage_demo_tickets()
         loaded = load_folder()
         for error in loaded.errors:
@@ -108,6 +111,16 @@ def _stage_demo_imports() -> None:
         folder, names = mailed
         out.print(f"a demo customer mailed {', '.join(names)} (a .eml file in {folder})",
                   highlight=False)
+
+
+def _stage_demo_connector() -> None:
+    from comptoir.backoffice.engine import get_engine
+    from comptoir.demo.econnector import stage_connector
+
+    staged = stage_connector(get_engine())
+    out.print(f"partner connector {staged.connector.code}: {staged.mapped} partner article "
+              f"codes mapped; the partner dropped {', '.join(p.name for p in staged.files)} "
+              f"into {staged.connector.import_folder}", highlight=False)
 
 
 def _stage_demo_tickets() -> None:

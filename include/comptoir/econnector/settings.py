@@ -232,6 +232,8 @@ class Connector:
 def _parse(conn: Connection, key: str, value: str) -> str:
     if key not in KEYS:
         raise ConnectorError(f"unknown setting {key!r}; known settings: {', '.join(KEYS)}")
+    if not value.strip() and KEYS[key][1] is not None and key != "separator":
+        return ""  # an optional key set empty goes back to its default
     try:
         return KEYS[key][0](conn, value)
     except ValueError as exc:

@@ -69,8 +69,9 @@ def connector_task_inbox(task_id: str, options: Options) -> TaskInbox:
 
 
 def report_lines(report: SyncReport, path: str) -> list[str]:
-    """The task report's lines: the summary, the files not done, the items not synchronised."""
-    lines = [report.summary()]
+    """The task report's lines: the files not done, the items not synchronised, the report's
+    path, and the summary line last (the line a listing of the runs shows)."""
+    lines = []
     for entry in report.files:
         if entry["outcome"] != "done":
             why = f": {entry['error']}" if entry["error"] else ""
@@ -82,6 +83,7 @@ def report_lines(report: SyncReport, path: str) -> list[str]:
     if len(late) > LISTED_ITEMS:
         lines.append(f"... and {len(late) - LISTED_ITEMS} more items not synchronised")
     lines.append(f"Report: {path}")
+    lines.append(report.summary())
     return lines
 
 
@@ -106,8 +108,6 @@ def run(ctx: RunContext, options: Options) -> TaskOutput:
     report = receive(ctx.engine, options.connector, dry_run=options.dry_run,
                      min_age=0 if remote else None)
     lines = report_lines(report, save_report(ctx.task_id, report))
-    for line in lines:
-        ctx.log(line)
     failed = [f["file"] for f in report.files if f["outcome"] == "failed"]
     error = report.error or (f"files refused (in failed/): {', '.join(failed)}"
                              if failed else None)

@@ -47,15 +47,14 @@ def run(ctx: RunContext, options: Options) -> TaskOutput:
 
     report = send(ctx.engine, options.connector, articles=options.articles,
                   customers=options.customers)
-    lines = [report.summary()]
+    lines = []
     for item in report.items[:LISTED_ITEMS]:
         lines.append(f"{item.type} {item.identifier}: left out ({item.rule}) "
                      f"{'; '.join(item.messages)}")
     if len(report.items) > LISTED_ITEMS:
         lines.append(f"... and {len(report.items) - LISTED_ITEMS} more records left out")
     lines.append(f"Report: {save_report(ctx.task_id, report)}")
-    for line in lines:
-        ctx.log(line)
+    lines.append(report.summary())
     warning = report.summary() if report.error is None and report.exit_code == 3 else None
     return TaskOutput(summary=lines, error=report.error, warning=warning)
 
