@@ -111,7 +111,7 @@ def run(ctx: RunContext, options: Options) -> TaskOutput:
     failed = [f["file"] for f in report.files if f["outcome"] == "failed"]
     error = report.error or (f"files refused (in failed/): {', '.join(failed)}"
                              if failed else None)
-    written = report.written
+    written = report.written if not report.dry_run else {}  # a dry run wrote nothing
     assets: dict[str, dict[str, Any]] = {}
     if written.get("sales_documents"):
         assets[SALES_DOCUMENTS] = {"task_id": ctx.task_id, "run_id": report.run_id,
