@@ -108,7 +108,8 @@ def run(ctx: RunContext, options: Options) -> TaskOutput:
     report = receive(ctx.engine, options.connector, dry_run=options.dry_run,
                      min_age=0 if remote else None)
     lines = report_lines(report, save_report(ctx.task_id, report))
-    failed = [f["file"] for f in report.files if f["outcome"] == "failed"]
+    failed = [f["file"] for f in report.files
+              if f["outcome"] == "failed" and not report.dry_run]  # a dry run moves none
     error = report.error or (f"files refused (in failed/): {', '.join(failed)}"
                              if failed else None)
     written = report.written if not report.dry_run else {}  # a dry run wrote nothing
