@@ -306,3 +306,16 @@ def test_price_cents_exact_even_past_64_bits():
     rates = pa.array([5500, 0, 5500, 999999, 20000], pa.int64())         # 10**-3 %
     assert price_cents(prices).to_pylist() == [300, 64, -300, 10**13, None]
     assert price_cents(prices, rates).to_pylist() == [317, 64, -317, 109999900000000, None]
+
+
+def test_send_depot_gone_is_exit_1_nothing_written(engine, dossier, comptoir_home):
+    with engine.begin() as conn:
+        conn.execute(s.depots.insert().values(code="OLD", name="Fermé"))
+    connector(engine, send_articles="exportable", send_customers="all", send_depot="OLD")
+    with engine.begin() as conn:
+        conn.execute(s.depots.delete().where(s.depots.c.code == "OLD"))
+    report = send(engine, "FACILI")
+    assert report.exit_code == 1
+    assert report.error == ("connector FACILI: send_depot 'OLD' is not a depot of the dossier "
+                            "(comptoir connector set ... send_depot CODE); nothing was sent")
+    assert list(out(comptoir_home).iterdir()) == []
