@@ -76,7 +76,7 @@ def pending_command(
     if as_json:
         print_json(found)
         return
-    sections = (("files", ("name", "kind", "records", "outcome", "error")),
+    sections = (("files", ("name", "kind", "records")),
                 ("articles", ("external_code", "label", "status", "article")),
                 ("documents", ("identifier", "label", "status")),
                 ("third_parties", ("type", "code", "status")))

@@ -1,17 +1,19 @@
 """The demo's partner connector: `FACILI`, and what the partner dropped in its import folder.
 
-The partner is a scheduling application (the seed's Facilitime) that books services for
-the chain's customers: it drops new customers with their contacts, and documents whose
-lines name its own article codes. The connector creates orders in the central depot;
-most partner codes are mapped to demo articles, one (`NOTAIRE`) is not, so one document
-waits for its correspondence; one document names an unknown customer without a name, so
-it is in error. The files are Windows-1252, as the partner writes them. The connector
-sends the exportable articles and the customers of the Lyon store with their contacts.
+The partner is a scheduling application (the seed's Facilitime) where the chain's
+professional customers' orders are planned: it drops new customers with their contacts,
+and documents whose lines name its own article codes (`FT-0001`...). The connector creates
+orders in the central depot; most partner codes are mapped to demo articles, one
+(`NOTAIRE`) is not, so one document waits for its correspondence; one document names an
+unknown customer without a name, so it is in error. The files are Windows-1252, as the
+partner writes them. The connector sends the exportable articles and the customers of the
+Lyon store with their contacts. Staging it again (a demo refill) starts its folders afresh.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +35,7 @@ __all__ = ["DEMO_CONNECTOR", "StagedConnector", "stage_connector"]
 
 DEMO_CONNECTOR = "FACILI"
 #: Partner code → the rank of the demo article it is mapped to (NOTAIRE stays unmapped).
-_MAPPED = {"PRESTA-POSE": 1, "PRESTA-LIVR": 2, "FORFAIT-ENTR": 3, "KIT-ACCUEIL": 4}
+_MAPPED = {"FT-0001": 1, "FT-0002": 2, "FT-0003": 3, "FT-0004": 4}
 
 
 @dataclass(frozen=True)
@@ -45,9 +47,11 @@ class StagedConnector:
     mapped: int
 
 
-def _files(known: list[tuple[str, str]]) -> dict[str, str]:
-    """The partner's files (text), on two demo customers `known` (code, name)."""
+def _files(known: list[tuple[str, str]], labels: dict[str, str]) -> dict[str, str]:
+    """The partner's files (text), on two demo customers `known` (code, name) and the
+    partner's labels of its codes."""
     (first, first_name), (second, _) = known[0], known[1]
+    one, two, three, four = (labels[code] for code in _MAPPED)
     return {
         "ImportClients_20261026.csv": "\r\n".join([
             "CODE;NOM;ADRESSE1;CP;VILLE;PAYS;EMAIL;TEL",
@@ -67,20 +71,18 @@ def _files(known: list[tuple[str, str]]) -> dict[str, str]:
         "ImportDocuments_20261026.csv": "\r\n".join([
             "DOC_ID;DOC_DATE;CLIENT_CODE;CLIENT_NOM;REFERENCE;REGLEMENT;TOTAL_TTC;LIGNE_NO;"
             "ART_EXT;ART_DESIG;QTE;PU_HT;REMISE",
-            "F259030_D260118;24/10/2026;FAC000101;;RDV 118;Chèques;;1;PRESTA-POSE;"
-            "Pose à domicile;1;45,00;",
-            "F259030_D260118;24/10/2026;FAC000101;;RDV 118;Chèques;;2;PRESTA-LIVR;"
-            "Livraison;1;15,00;",
-            "F259031_D260119;24/10/2026;FAC000102;;RDV 119;Virement;;1;FORFAIT-ENTR;"
-            "Forfait entretien;2;;10",
-            f"F259032_D260120;25/10/2026;{first};;RDV 120;CB;;1;KIT-ACCUEIL;Kit accueil;3;"
-            "12,50;",
+            f"F259030_D260118;24/10/2026;FAC000101;;RDV 118;Chèques;;1;FT-0001;{one};6;"
+            "15,33;",
+            f"F259030_D260118;24/10/2026;FAC000101;;RDV 118;Chèques;;2;FT-0002;{two};2;"
+            "4,08;",
+            f"F259031_D260119;24/10/2026;FAC000102;;RDV 119;Virement;;1;FT-0003;{three};"
+            "12;;10",
+            f"F259032_D260120;25/10/2026;{first};;RDV 120;CB;;1;FT-0004;{four};3;12,50;",
             "F259033_D260121;25/10/2026;FAC000150;Cabinet Martin;RDV 121;Chèques;;1;"
-            "PRESTA-POSE;Pose;1;45,00;",
+            f"FT-0001;{one};12;15,33;",
             "F259033_D260121;25/10/2026;FAC000150;Cabinet Martin;RDV 121;Chèques;;2;NOTAIRE;"
-            "Notaire;1;120,00;",
-            "F259034_D260122;25/10/2026;FAC000199;;RDV 122;CB;;1;PRESTA-LIVR;Livraison;1;"
-            "15,00;",
+            "Frais de notaire;1;120,00;",
+            f"F259034_D260122;25/10/2026;FAC000199;;RDV 122;CB;;1;FT-0002;{two};1;4,08;",
         ]) + "\r\n",
     }
 
@@ -103,17 +105,22 @@ def stage_connector(engine: Engine, *, age_seconds: float = 3600.0) -> StagedCon
             set_value(conn, DEMO_CONNECTOR, "customer_filter", f'{{"store": ["{lyon}"]}}')
             set_value(conn, DEMO_CONNECTOR, "send_customers", "filter")
         connector = set_value(conn, DEMO_CONNECTOR, "send_contacts", "on")
-        ranks = conn.execute(select(articles.c.code).where(articles.c.active.is_(True))
-                             .order_by(articles.c.code).limit(max(_MAPPED.values()))
-                             ).scalars().all()
+        ranks = conn.execute(select(articles.c.code, articles.c.name)
+                             .where(articles.c.active.is_(True)).order_by(articles.c.code)
+                             .limit(max(_MAPPED.values()))).all()
+        labels = {}
         for external, rank in _MAPPED.items():
-            map_article(conn, DEMO_CONNECTOR, ranks[rank - 1], external, label=external)
+            article, name = ranks[rank - 1]
+            labels[external] = name[:60].replace(";", ",")
+            map_article(conn, DEMO_CONNECTOR, article, external, label=labels[external])
         known = [(code, name) for code, name in conn.execute(
             select(customers.c.code, customers.c.name).order_by(customers.c.code).limit(2))]
+    for folder in (connector.import_folder, connector.export_folder):
+        shutil.rmtree(folder, ignore_errors=True)  # the dossier was refilled: start afresh
     inbox = connector_inbox(connector)
     moment = time.time() - age_seconds
     staged = []
-    for name, text in _files(known).items():
+    for name, text in _files(known, labels).items():
         path = inbox.receive(name, text.encode("cp1252"))
         os.utime(path, (moment, moment))
         staged.append(path)

@@ -236,19 +236,12 @@ def map_bulk(engine: Engine, code: str, path: Path | str, *,
         with engine.begin() as conn:
             _load(conn, code, path, replace, report, log)
     except ComptoirError as exc:
-        _fail(report, str(exc))
+        report.fail(str(exc))
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-        _fail(report, f"nothing was written: {reason[0] if reason else type(exc).__name__}")
+        report.fail(f"nothing was written: {reason[0] if reason else type(exc).__name__}")
     log.into(report)
     return report
-
-
-def _fail(report: ImportReport, message: str) -> None:
-    report.error = message
-    report.accepted = 0
-    report.rejected = report.records
-    report.written = {}
 
 
 def _load(conn: Connection, code: str, path: Path, replace: bool, report: ImportReport,

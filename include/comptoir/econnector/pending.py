@@ -28,8 +28,8 @@ def pending(engine: Engine, code: str) -> dict[str, Any]:
         raise ConnectorError(report.error)
     return {
         "connector": report.connector,
-        "files": [{"name": f["file"], "kind": f["kind"], "records": f["records"],
-                   "outcome": f["outcome"], "error": f["error"]} for f in report.files],
+        "files": [{"name": f["file"], "kind": f["kind"], "records": f["records"]}
+                  for f in report.files],
         "articles": sorted(detail.articles.values(),
                            key=lambda a: (a["status"] != "unmapped", a["external_code"])),
         "documents": detail.documents,

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, insert, update
 
 from comptoir.backoffice.schema import sync_history, sync_runs
 
-__all__ = ["STATES", "STATUS", "Item", "SyncReport", "finish_run", "record_items",
+__all__ = ["STATES", "STATUS", "Item", "SyncReport", "finish_run", "now", "record_items",
            "start_run"]
 
 #: The states of an item, in report order.

@@ -78,6 +78,13 @@ class ImportReport:
             return EXIT_ERROR
         return EXIT_REJECTED if self.rejected or self.rejections else EXIT_OK
 
+    def fail(self, message: str) -> None:
+        """The file as a whole was not processed: nothing written, every record rejected."""
+        self.error = message
+        self.accepted = 0
+        self.rejected = self.records
+        self.written = {}
+
     @property
     def complete(self) -> bool:
         """Whether `rejections` lists every rejection (else see `rejections_file`)."""

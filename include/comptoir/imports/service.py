@@ -81,7 +81,7 @@ def run_import(
              on_progress=on_progress)
     except (ImportFileError, ImportUsageError) as exc:
         log.into(report)
-        _fail(report, str(exc))
+        report.fail(str(exc))
     except Exception as exc:  # noqa: BLE001  (the report says why; the log keeps the trace)
         from sqlalchemy.exc import SQLAlchemyError
 
@@ -92,19 +92,12 @@ def run_import(
             raise
         logger.exception("import of %s failed", entity)
         log.into(report)
-        _fail(report, f"nothing was written: {_short(exc)}")
+        report.fail(f"nothing was written: {_short(exc)}")
     from comptoir.imports.outputs import write_outputs
 
     write_outputs(report, folder, results if data_docs else [],
                   data_docs if isinstance(data_docs, DataDocs) else None)
     return report
-
-
-def _fail(report: ImportReport, message: str) -> None:
-    report.error = message
-    report.accepted = 0
-    report.rejected = report.records
-    report.written = {}
 
 
 def _short(exc: Exception) -> str:

@@ -201,7 +201,8 @@ def test_filters_are_checked_and_shown_as_objects(dossier) -> None:
     ("depot", "NOPE", ("depot", "NOPE")),
     ("link", "", ("link",)),
     ("customer_family", "", ("customer_family",)),
-    ("supplier_family", "", ("supplier_family", "1 to 40")),
+    ("supplier_family", "", ("supplier_family", "purchases_module")),
+    ("supplier_family", "x" * 41, ("supplier_family", "1 to 40")),
     ("import_path", "../x", ("import_path", "inside")),
     ("export_path", "C:\\partner", ("export_path", "'/'")),
     ("import_path", "in\nbox", ("import_path", "control character")),
@@ -391,3 +392,13 @@ def test_a_dossier_not_created_yet_is_the_commands_error_not_the_warnings(
     refused(result, "comptoir db init")
     assert "warning" not in result.stderr
 
+
+
+def test_an_optional_key_set_empty_goes_back_to_its_default(dossier) -> None:
+    assert run("create", "FACILI", *CREATE).exit_code == 0
+    assert run("set", "FACILI", "send_depot", "MAG01").exit_code == 0
+    assert shown()["send_depot"] == "MAG01"
+    assert run("set", "FACILI", "send_depot", "").exit_code == 0
+    assert shown()["send_depot"] == "DEP1"  # the connector's depot again
+    assert run("set", "FACILI", "separator", "tab").exit_code == 0
+    assert shown()["separator"] == "\t"

@@ -3,7 +3,8 @@
 `suppliers.family`; `article_correspondences.label` and `created_at`; the new `sync_runs`;
 `sync_history` gains its run, file, line and local reference, and the status `waiting`;
 a unique index on `sales_documents.origin` over the documents of the connector and of
-inter-site orders, so that two runs at once cannot create one document twice.
+inter-site orders, so that two runs at once cannot create one document twice. Undone,
+`waiting` history rows become `error` (the old check has no `waiting`).
 
 Revision ID: 0004
 Revises: 0003
@@ -65,6 +66,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("uq_sales_documents_exchanged_origin", table_name="sales_documents")
+    # the old status check has no `waiting`: such items become errors (still not received)
+    op.execute(sa.text("UPDATE sync_history SET status = 'error' WHERE status = 'waiting'"))
     with op.batch_alter_table("sync_history") as batch:
         batch.drop_constraint(batch.f("ck_sync_history_status"), type_="check")
         batch.create_check_constraint(batch.f("ck_sync_history_status"), OLD_STATUSES)
