@@ -29,7 +29,8 @@ from tests.comptoir.econnector.partner import (
     reference,
 )
 from tests.comptoir.imports.conftest import count, rows
-from tests.plugins.conftest import set_connection, sshd  # noqa: F401  (fixtures)
+from tests.plugins.conftest import ftp_server, set_connection, sshd  # noqa: F401  (fixtures)
+from tests.servers.ftp import READER, READER_PASSWORD
 from tests.servers.sshd import TEST_PASSWORD
 
 TASK = "facili-receive"
@@ -398,6 +399,34 @@ def test_an_sftp_folder_is_fetched_into_the_import_folder_and_received_once(
             customers.c.code).order_by(customers.c.code))] == ["CLI1", "CLI2", "CLI9"]
 
 
+@pytest.mark.servers
+def test_a_file_left_on_a_read_only_ftp_folder_is_received_once(
+        engine: Engine, facili: Connector, ftp_server, set_connection) -> None:  # noqa: F811
+    set_connection("ftp_partner", ftp_server.connection(login=READER,
+                                                        password=READER_PASSWORD))
+    remote = ftp_server.root / "out"
+    drop(remote, "ImportDocuments_001.csv", DOCUMENT_COLUMNS,
+         document_rows("D1", "CLI1", ("POSE", "2", "45,00")), age=0)
+    from comptoir_airflow.exchange.factory import CONNECTOR
+
+    definition = receive_task(source={"kind": "ftp", "conn_id": "ftp_partner",
+                                      "directory": "/out"})
+    first = run(engine, definition, connector=CONNECTOR)
+    second = run(engine, definition, "manual-2", connector=CONNECTOR)
+
+    assert first.level == "info" and "Fetched from FTP connection 'ftp_partner'" in first.body
+    assert first.body.splitlines()[-1] == (
+        "FACILI: 1 synchronised, 0 already received, 0 waiting, 0 in error")
+    assert "ImportDocuments_001.csv" in [p.name for p in remote.iterdir()]  # cannot delete
+    assert second.level == "info"
+    assert second.body.splitlines()[-1] == (
+        "FACILI: 0 synchronised, 0 already received, 0 waiting, 0 in error")
+    assert count(engine, "sales_documents") == 1
+    assert filed(facili.import_folder / "done") == [
+        "ImportDocuments_001.csv", "ImportDocuments_001.csv.origin.json",
+        "ImportDocuments_001.csv.report.json"]
+
+
 # ------------------------------------------------------------------------------ sending
 
 
@@ -409,8 +438,8 @@ def sender(facili: Connector, engine: Engine) -> Connector:
         return set_value(conn, "FACILI", "send_customers", "all")
 
 
-def test_the_snapshots_are_written_in_the_export_folder(engine: Engine,
-                                                        sender: Connector) -> None:
+def test_the_snapshots_are_written_in_the_export_folder(
+        engine: Engine, sender: Connector, comptoir_home: Path) -> None:
     report = run(engine, send_task())
     assert (report.level, report.title) == ("info", "facili-send: succeeded")
     folder = sender.export_folder
@@ -418,17 +447,19 @@ def test_the_snapshots_are_written_in_the_export_folder(engine: Engine,
     articles = (folder / "Articles.csv").read_bytes().decode("cp1252").splitlines()
     assert articles[0] == ("CODE;CODE_EXTERNE;DESIG;FAMILLE;SOUS_FAMILLE;MARQUE;FOURNISSEUR;"
                            "UNITE;PRIX;PRIX_TYPE;TVA_CODE;TAUX_TVA;STOCK;ACTIF")
-    assert [line.split(";")[:2] for line in articles[1:]] == [["ART1", "POSE"],
-                                                              ["ART2", "LIVR"]]
+    assert articles[1:] == ["ART1;POSE;Article un;VET;;BRD;FOU1;U;10,00;HT;T1;20;0;1",
+                            "ART2;LIVR;Article deux;ALI;;;;KG;2,50;HT;T3;5,5;0;1"]
     clients = (folder / "Clients.csv").read_bytes().decode("cp1252").splitlines()
     assert [line.split(";")[0] for line in clients] == ["CODE", "CLI1", "CLI2"]
-    assert report.body.splitlines()[-1].startswith("FACILI: ")
+    assert report.body.splitlines()[-1] == (
+        "FACILI: sent Articles.csv (2), Clients.csv (2); 0 left out")
     path, document = json_report(report)
-    assert path.parent == path.parents[1] / "facili-send"
+    assert path.parent == comptoir_home / "reports" / "econnector" / "facili-send"
     assert (document["direction"], document["error"], document["items"]) == ("out", None, [])
 
     only_articles = run(engine, send_task(customers=False), "manual-2")
     assert only_articles.level == "info"
+    assert only_articles.body.splitlines()[-1] == "FACILI: sent Articles.csv (2); 0 left out"
 
 
 def test_a_record_the_encoding_cannot_write_is_left_out_with_a_warning(
@@ -441,8 +472,8 @@ def test_a_record_the_encoding_cannot_write_is_left_out_with_a_warning(
     assert report.title.startswith("facili-send: succeeded with warnings — FACILI: ")
     body = report.body.splitlines()
     (left_out,) = [x for x in body if "left out (unencodable)" in x]
-    assert left_out.startswith("customer CLI2: left out (unencodable)")
-    assert body[-1].startswith("FACILI: ")
+    assert left_out.startswith("customer CLI2: left out (unencodable) NOM ")
+    assert body[-1] == "FACILI: sent Articles.csv (2), Clients.csv (1); 1 left out"
     clients = (sender.export_folder / "Clients.csv").read_bytes().decode("cp1252")
     assert "CLI1" in clients and "CLI2" not in clients
     _, document = json_report(report)
@@ -453,6 +484,5 @@ def test_a_record_the_encoding_cannot_write_is_left_out_with_a_warning(
 def test_sending_for_an_unknown_connector_is_an_error(engine: Engine, facili: Connector) -> None:
     report = run(engine, send_task(connector="NOPE"))
     assert report.level == "error"
-    assert report.title.startswith("facili-send: failed — run: ")
-    assert "NOPE" in report.title
+    assert report.title.startswith("facili-send: failed — run: unknown connector NOPE")
     assert not facili.export_folder.exists() or at_top(facili.export_folder) == []

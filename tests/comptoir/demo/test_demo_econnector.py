@@ -54,7 +54,7 @@ def test_the_demo_connector_is_set_up_with_its_codes_and_files(demo: Engine) -> 
     assert staged.mapped == 4
     with demo.connect() as conn:
         mapped = sorted(conn.execute(select(article_correspondences.c.external_code)).scalars())
-    assert mapped == ["FORFAIT-ENTR", "KIT-ACCUEIL", "PRESTA-LIVR", "PRESTA-POSE"]
+    assert mapped == ["FT-0001", "FT-0002", "FT-0003", "FT-0004"]
     assert [p.name for p in staged.files] == FILES
     assert all(p.parent == connector.import_folder for p in staged.files)
     assert all(time.time() - p.stat().st_mtime > connector.min_age for p in staged.files)
