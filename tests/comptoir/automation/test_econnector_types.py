@@ -152,8 +152,8 @@ def test_the_import_folder_is_received_and_reported_at_level_info(
                                   "error": 0}
     assert document["written"]["sales_documents"] == 1
     assert document["written"]["customers_created"] == 1
-    with engine.connect() as conn:  # the history knows the same run
-        assert rows(engine, "SELECT id, direction FROM sync_runs") == [(document["run_id"], "in")]
+    # the history knows the same run
+    assert rows(engine, "SELECT id, direction FROM sync_runs") == [(document["run_id"], "in")]
 
 
 def test_waiting_and_error_items_make_a_warning_that_lists_them(
@@ -195,6 +195,21 @@ def test_waiting_and_error_items_make_a_warning_that_lists_them(
     assert rows(engine, "SELECT origin FROM sales_documents ORDER BY origin") == [
         ("FACILI:D1",), ("FACILI:D2",)]
     assert at_top(folder) == []
+
+
+def test_the_report_lists_fifty_items_and_counts_the_others(
+        engine: Engine, facili: Connector) -> None:
+    drop(facili.import_folder, "ImportDocuments_001.csv", DOCUMENT_COLUMNS, [
+        row for n in range(53) for row in document_rows(f"D{n:02}", "CLI404",
+                                                        ("POSE", "1", "45,00"))])
+    report = run(engine, receive_task())
+    body = report.body.splitlines()
+    listed = [x for x in body if ": error (unknown_customer)" in x]
+    assert len(listed) == 50 and listed[0].startswith("ImportDocuments_001.csv:2 document D00")
+    assert body[-3:] == ["... and 3 more items not synchronised", body[-2],
+                         "FACILI: 0 synchronised, 0 already received, 0 waiting, 53 in error"]
+    _, document = json_report(report)
+    assert len(document["items"]) == 53
 
 
 def test_an_unknown_connector_is_an_error_and_receives_nothing(
