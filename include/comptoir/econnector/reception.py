@@ -93,14 +93,15 @@ def receive(engine: Engine, code: str, *, dry_run: bool = False,
                 with engine.begin() as conn:
                     start_run(conn, report)
             if dry_run:
+                for path in waiting.others:
+                    report.files.append(_file_entry(path.name, None, None, 0, "failed",
+                                                    _NOT_OURS))
                 _dry_run(engine, connector, report, waiting.files, regime, purchases, detail)
             else:
                 for path in waiting.others:
                     _refuse(engine, connector, report, path, None, _NOT_OURS)
                 for path, kind in waiting.files:
                     _receive_file(engine, connector, report, path, kind, regime, purchases)
-            for path in waiting.others if dry_run else ():
-                report.files.append(_file_entry(path.name, None, None, 0, "failed", _NOT_OURS))
     except (ConnectorError, _Busy, lock.DossierBusy, OSError) as exc:
         report.error = str(exc) if not isinstance(exc, OSError) else \
             f"cannot read the import folder: {exc.strerror or exc}"
