@@ -20,7 +20,8 @@ or not at all; in a third-party file it is an item in error (`invalid_value`).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -50,6 +51,7 @@ from comptoir.econnector.third_parties import (
     receive_contacts,
     receive_parties,
 )
+from comptoir.exchange.errors import InboxError
 from comptoir.exchange.files import LockBusy, locked
 from comptoir.imports.errors import ImportFileError
 from comptoir.imports.readers import RawFile, read_csv
@@ -223,14 +225,27 @@ def _receive_file(engine: Engine, connector: Connector, report: SyncReport, path
     report.files.append(_file_entry(path.name, kind, encoding, raw.table.num_rows +
                                     len(raw.malformed), outcome, None))
     if outcome == "done":
-        connector_inbox(connector).done(path, report.file_part(path.name))
+        _file_away(connector_inbox(connector).done, path, report)
 
 
 def _refuse(engine: Engine, connector: Connector, report: SyncReport, path: Path,
             kind: str | None, reason: str) -> None:
     """File a file that cannot be processed as a whole in failed/ (nothing written)."""
     report.files.append(_file_entry(path.name, kind, None, 0, "failed", reason))
-    connector_inbox(connector).failed(path, report.file_part(path.name))
+    _file_away(connector_inbox(connector).failed, path, report)
+
+
+def _file_away(move: Callable[..., Path], path: Path, report: SyncReport) -> None:
+    """Move a file read by this reception (done/ or failed/) with its part of the report.
+
+    A reception of the connector on another machine (which the folder lock cannot see)
+    may have filed it meanwhile: its records are then in the dossier, nothing is lost.
+    """
+    try:
+        move(path, report.file_part(path.name))
+    except InboxError:
+        if os.path.lexists(path):
+            raise
 
 
 def _dry_run(engine: Engine, connector: Connector, report: SyncReport,
