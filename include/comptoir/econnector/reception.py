@@ -20,6 +20,7 @@ or not at all; in a third-party file it is an item in error (`invalid_value`).
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -209,12 +210,14 @@ def _receive_file(engine: Engine, connector: Connector, report: SyncReport, path
         return
     batch = Batch(connector, path.name, report, regime, purchases)
     encoding = _ENCODINGS.get(raw.encoding, raw.encoding)
+    written, unmapped = report.written.copy(), copy.deepcopy(report.unmapped)
     try:
         with engine.begin() as conn:
             _lock(conn, connector)
             _handle(conn, batch, raw, kind)
             record_items(conn, report, batch.items)
     except DBAPIError as exc:
+        report.written, report.unmapped = written, unmapped  # nothing of the file is written
         reason = str(exc.orig or exc).strip().splitlines()[0]
         report.files.append(_file_entry(path.name, kind, encoding, raw.table.num_rows,
                                         "failed", f"not written, left for the next "
