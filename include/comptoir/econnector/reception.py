@@ -68,6 +68,9 @@ COLUMNS = {"customers": (tuple(PARTY_COLUMNS), PARTY_MANDATORY),
            "contacts": (tuple(CONTACT_COLUMNS), CONTACT_MANDATORY),
            "documents": (DOCUMENT_COLUMNS, DOCUMENT_MANDATORY)}
 _ENCODINGS = {"utf-8": "utf-8", "windows-1252": "cp1252"}
+#: The report's `written` counts, every one shown (0 included).
+_WRITTEN = ("sales_documents", "customers_created", "customers_updated", "suppliers_created",
+            "suppliers_updated", "contacts_created", "contacts_updated")
 _NOT_OURS = "not a connector file (ImportClients*, ImportFournisseurs*, ImportContacts*, " \
             "ImportDocuments*, .csv or .txt)"
 
@@ -84,6 +87,7 @@ def receive(engine: Engine, code: str, *, dry_run: bool = False,
     seen. The report's `error` is set (exit 1) when the reception could not run at all.
     """
     report = SyncReport(code.strip().upper(), "in", now(engine), dry_run=dry_run)
+    report.written.update(dict.fromkeys(_WRITTEN, 0))
     try:
         report.connector = check_code(code)
         with engine.connect() as conn:
