@@ -222,23 +222,31 @@ def test_a_crash_inside_a_file_transaction_writes_nothing_of_that_file(
 def test_a_database_error_in_a_file_leaves_it_waiting_and_the_run_goes_on(
         engine: Engine, dossier: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     folder = dossier["folder"]
-    drop(folder, "ImportDocuments_1.csv", DOCUMENT_COLUMNS, _docs(2))
+    drop(folder, "ImportClients_1.csv", PARTY, [["NEWC", "Nouveau", "Paris"]])
+    drop(folder, "ImportDocuments_1.csv", DOCUMENT_COLUMNS, [
+        *_docs(2), *document_rows("D9", "NEWN", ("X1", "1", None), client_name="Créé"),
+        *document_rows("W", "CLI1", ("NOPE", "1", "1"))])
     error = OperationalError("INSERT INTO sales_document_taxes", {}, Exception("disk I/O error"))
     with _failing_write(monkeypatch, error):
         report = receive(engine, "FACILI")
     assert report.error is None and report.exit_code == 3
     assert [(f["file"], f["outcome"]) for f in report.files] == [
-        ("ImportDocuments_1.csv", "failed")]
-    assert "left for the next reception" in report.files[0]["error"]
-    assert "disk I/O error" in report.files[0]["error"]
-    assert report.items == []
+        ("ImportClients_1.csv", "done"), ("ImportDocuments_1.csv", "failed")]
+    assert "left for the next reception" in report.files[1]["error"]
+    assert "disk I/O error" in report.files[1]["error"]
+    assert [i.file for i in report.items] == ["ImportClients_1.csv"]
+    # the report says what the dossier holds: nothing of the file rolled back
+    assert (report.written["customers_created"], report.written["sales_documents"]) == (1, 0)
+    assert report.as_json()["unmapped"] == []
     assert _count(engine, s.sales_documents) == 0
-    assert _count(engine, s.sync_history) == 0
-    assert _tree(folder) == ["ImportDocuments_1.csv"]
+    assert _count(engine, s.customers, s.customers.c.code == "NEWN") == 0
+    assert _count(engine, s.sync_history, s.sync_history.c.file == "ImportDocuments_1.csv") == 0
+    assert _tree(folder) == ["ImportDocuments_1.csv", f"done/{_today()}/ImportClients_1.csv",
+                             f"done/{_today()}/ImportClients_1.csv.report.json"]
     with engine.connect() as conn:
         run = conn.execute(select(s.sync_runs)).one()
     assert run.finished_at is not None
-    assert json.loads(run.files)[0]["outcome"] == "failed"
+    assert json.loads(run.files)[1]["outcome"] == "failed"
 
 
 # ---------------------------------------------------------------------------- concurrency
@@ -385,6 +393,17 @@ def test_history_records_the_run_and_every_item(engine: Engine,
          "EC-C-000002")]
     assert rows[3].message == "NOTAIRE (Désig NOTAIRE) has no correspondence"
     assert rows[1].message == "CODE is empty"
+
+
+def test_the_report_counts_every_kind_of_write_even_when_none(
+        engine: Engine, dossier: dict[str, Any]) -> None:
+    drop(dossier["folder"], "ImportDocuments.csv", DOCUMENT_COLUMNS, _docs(1))
+    for dry_run in (True, False):
+        report = receive(engine, "FACILI", dry_run=dry_run)
+        assert report.as_json()["written"] == {
+            "sales_documents": 1, "customers_created": 0, "customers_updated": 0,
+            "suppliers_created": 0, "suppliers_updated": 0, "contacts_created": 0,
+            "contacts_updated": 0}
 
 
 def test_a_dry_run_is_not_recorded(engine: Engine, dossier: dict[str, Any]) -> None:
