@@ -386,3 +386,31 @@ def test_a_document_is_created_whole_or_not_at_all(engine: Engine,
         lines = conn.execute(select(s.sales_document_lines.c.document_id)).scalars().all()
     assert [d.origin for d in docs] == ["FACILI:D2"]
     assert lines == [docs[0].id, docs[0].id]
+
+
+def test_no_unit_price_and_an_article_without_sale_price_is_an_invalid_value(
+        engine: Engine, dossier: dict[str, Any]) -> None:
+    with engine.begin() as conn:
+        conn.execute(insert(s.article_correspondences).values(
+            connector="FACILI", external_code="X3",
+            article_id=dossier["ids"]["article"]["ART3"]))
+    report = _receive(engine, dossier["folder"], [_row(doc="D1", ext="X3"),
+                                                  _row(doc="D2", ext="X3", price="4")])
+    items = _docs(report)
+    assert (items["D1"].state, items["D1"].rule) == ("error", "invalid_value")
+    assert items["D1"].messages == ["line 2: PU_HT is empty and article ART3 has no sale price"]
+    assert items["D2"].state == "synchronised"
+
+
+@pytest.mark.parametrize(("column", "limit"), [("DOC_ID", 60), ("CLIENT_NOM", 120),
+                                               ("REFERENCE", 120), ("ART_DESIG", 200)])
+def test_a_value_longer_than_the_dossier_keeps_is_an_invalid_value(
+        engine: Engine, dossier: dict[str, Any], column: str, limit: int) -> None:
+    row = _row(client="NEWC", client_name="Nouveau")
+    row[DOCUMENT_COLUMNS.index(column)] = "é" * (limit + 1)
+    report = _receive(engine, dossier["folder"], [row])
+    item = next(i for i in report.items if i.type == "document")
+    assert (item.state, item.rule) == ("error", "invalid_value")
+    assert f"line 2: {column} is longer than {limit} characters" in item.messages
+    assert _count(engine, s.sales_documents) == 0
+    assert _count(engine, s.customers) == 2  # no customer created for it
