@@ -1,7 +1,7 @@
 """Receptions as runs: idempotency, crashes, concurrency, dry runs, history, exit statuses.
 
 `spec/econnector.md`, "Files after a reception", "The synchronisation report" and
-"History". SQLite and PostgreSQL (two real processes: PostgreSQL only).
+"History". SQLite and PostgreSQL (two real processes too).
 """
 
 from __future__ import annotations
@@ -287,10 +287,6 @@ def _receive_in_process(url: str, barrier: Any, results: Any, folder_lock: bool)
 @pytest.mark.parametrize("folder_lock", [True, False], ids=["one-machine", "two-machines"])
 def test_two_processes_receiving_the_same_files_create_every_document_once(
         engine: Engine, dossier_url: str, dossier: dict[str, Any], folder_lock: bool) -> None:
-    if engine.dialect.name != "postgresql":
-        # SQLite: one writer at a time by construction; the concurrent case is PostgreSQL's
-        assert engine.dialect.name == "sqlite"
-        return
     folder = dossier["folder"]
     for n in range(4):
         drop(folder, f"ImportDocuments_{n}.csv", DOCUMENT_COLUMNS, _docs(40, start=100 * n))
