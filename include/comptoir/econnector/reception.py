@@ -20,7 +20,9 @@ or not at all; in a third-party file it is an item in error (`invalid_value`).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import copy
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -50,6 +52,7 @@ from comptoir.econnector.third_parties import (
     receive_contacts,
     receive_parties,
 )
+from comptoir.exchange.errors import InboxError
 from comptoir.exchange.files import LockBusy, locked
 from comptoir.imports.errors import ImportFileError
 from comptoir.imports.readers import RawFile, read_csv
@@ -65,6 +68,9 @@ COLUMNS = {"customers": (tuple(PARTY_COLUMNS), PARTY_MANDATORY),
            "contacts": (tuple(CONTACT_COLUMNS), CONTACT_MANDATORY),
            "documents": (DOCUMENT_COLUMNS, DOCUMENT_MANDATORY)}
 _ENCODINGS = {"utf-8": "utf-8", "windows-1252": "cp1252"}
+#: The report's `written` counts, every one shown (0 included).
+_WRITTEN = ("sales_documents", "customers_created", "customers_updated", "suppliers_created",
+            "suppliers_updated", "contacts_created", "contacts_updated")
 _NOT_OURS = "not a connector file (ImportClients*, ImportFournisseurs*, ImportContacts*, " \
             "ImportDocuments*, .csv or .txt)"
 
@@ -83,6 +89,7 @@ def receive(engine: Engine, code: str, *, dry_run: bool = False,
     when the reception could not run at all.
     """
     report = SyncReport(code.strip().upper(), "in", now(engine), dry_run=dry_run)
+    report.written.update(dict.fromkeys(_WRITTEN, 0))
     try:
         report.connector = check_code(code)
         with engine.connect() as conn:
@@ -95,14 +102,15 @@ def receive(engine: Engine, code: str, *, dry_run: bool = False,
                 with engine.begin() as conn:
                     start_run(conn, report)
             if dry_run:
+                for path in waiting.others:
+                    report.files.append(_file_entry(path.name, None, None, 0, "failed",
+                                                    _NOT_OURS))
                 _dry_run(engine, connector, report, waiting.files, regime, purchases, detail)
             else:
                 for path in waiting.others:
                     _refuse(engine, connector, report, path, None, _NOT_OURS)
                 for path, kind in waiting.files:
                     _receive_file(engine, connector, report, path, kind, regime, purchases)
-            for path in waiting.others if dry_run else ():
-                report.files.append(_file_entry(path.name, None, None, 0, "failed", _NOT_OURS))
     except (ConnectorError, _Busy, lock.DossierBusy, OSError) as exc:
         report.error = str(exc) if not isinstance(exc, OSError) else \
             f"cannot read the import folder: {exc.strerror or exc}"
@@ -208,12 +216,14 @@ def _receive_file(engine: Engine, connector: Connector, report: SyncReport, path
         return
     batch = Batch(connector, path.name, report, regime, purchases)
     encoding = _ENCODINGS.get(raw.encoding, raw.encoding)
+    written, unmapped = report.written.copy(), copy.deepcopy(report.unmapped)
     try:
         with engine.begin() as conn:
             _lock(conn, connector)
             _handle(conn, batch, raw, kind)
             record_items(conn, report, batch.items)
     except DBAPIError as exc:
+        report.written, report.unmapped = written, unmapped  # nothing of the file is written
         reason = str(exc.orig or exc).strip().splitlines()[0]
         report.files.append(_file_entry(path.name, kind, encoding, raw.table.num_rows,
                                         "failed", f"not written, left for the next "
@@ -224,14 +234,27 @@ def _receive_file(engine: Engine, connector: Connector, report: SyncReport, path
     report.files.append(_file_entry(path.name, kind, encoding, raw.table.num_rows +
                                     len(raw.malformed), outcome, None))
     if outcome == "done":
-        connector_inbox(connector).done(path, report.file_part(path.name))
+        _file_away(connector_inbox(connector).done, path, report)
 
 
 def _refuse(engine: Engine, connector: Connector, report: SyncReport, path: Path,
             kind: str | None, reason: str) -> None:
     """File a file that cannot be processed as a whole in failed/ (nothing written)."""
     report.files.append(_file_entry(path.name, kind, None, 0, "failed", reason))
-    connector_inbox(connector).failed(path, report.file_part(path.name))
+    _file_away(connector_inbox(connector).failed, path, report)
+
+
+def _file_away(move: Callable[..., Path], path: Path, report: SyncReport) -> None:
+    """Move a file read by this reception (done/ or failed/) with its part of the report.
+
+    A reception of the connector on another machine (which the folder lock cannot see)
+    may have filed it meanwhile: its records are then in the dossier, nothing is lost.
+    """
+    try:
+        move(path, report.file_part(path.name))
+    except InboxError:
+        if os.path.lexists(path):
+            raise
 
 
 def _dry_run(engine: Engine, connector: Connector, report: SyncReport,
