@@ -219,6 +219,9 @@ def test_an_unknown_connector_is_an_error_and_receives_nothing(
     assert report.level == "error"
     assert report.title.startswith(f"{TASK}: failed — ")
     assert "unknown connector NOPE" in report.title and "FACILI" in report.title
+    lines = report.body.splitlines()  # the reception step said it: summary line and report
+    assert "NOPE: unknown connector NOPE; known: FACILI" in lines
+    assert any(line.startswith("Report: ") for line in lines)
     assert count(engine, "sales_documents") == 0
     assert at_top(facili.import_folder) == ["ImportDocuments_001.csv"]
     with engine.connect() as conn:

@@ -16,12 +16,13 @@ database); `connector` is a text whose default is the definition's connector.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, WithJsonSchema, field_validator
 
 from comptoir.automation.catalog import Category, RunContext, TaskOutput, TaskType
 from comptoir.automation.task_inbox import InboxOptions
+from comptoir.exchange.endpoints import InboxSource
 
 if TYPE_CHECKING:
     from comptoir.automation.task_inbox import TaskInbox
@@ -33,11 +34,21 @@ CUSTOMERS = "comptoir://dossier/customers"
 #: Items not synchronised listed in the task report (the JSON report has them all).
 LISTED_ITEMS = 50
 CONNECTOR_HELP = ("The connector's code (comptoir connector list shows them), e.g. FACILI.")
+SOURCE_HELP = (
+    "Where the partner's files come from. Empty: the connector's import folder, where the "
+    "partner drops them (its import_path setting). Otherwise an SFTP or FTP folder whose "
+    'files are first fetched into the import folder: {"kind": "sftp", "conn_id": '
+    '"CONNECTION", "directory": "/out"} or {"kind": "ftp", ...}, with an optional '
+    '"pattern" ("Import*.csv"). Credentials stay in the Airflow connection.'
+)
 
 
 class Options(InboxOptions):
     """Options of `econnector_receive`: the connector, a dry run, where files come from."""
 
+    source: Annotated[InboxSource | None, WithJsonSchema({"type": ["object", "null"]})] = Field(
+        default=None, title="Inbox", description=SOURCE_HELP,
+        json_schema_extra={"section": "Inbox"})
     connector: str = Field(title="Connector", description=CONNECTOR_HELP, min_length=1,
                            max_length=20, json_schema_extra={"section": "Connector"})
     dry_run: bool = Field(default=False, title="Dry run",
@@ -58,11 +69,25 @@ def connector_task_inbox(task_id: str, options: Options) -> TaskInbox:
     from comptoir.automation.task_inbox import TaskInbox
     from comptoir.backoffice.engine import get_engine
     from comptoir.econnector.files import connector_inbox
-    from comptoir.econnector.settings import load_connector
+    from comptoir.econnector.settings import (
+        ConnectorError,
+        check_code,
+        connectors_dir,
+        load_connector,
+    )
     from comptoir.exchange.endpoints import LocalInboxSource
+    from comptoir.exchange.inbox import Inbox
 
-    with get_engine().connect() as conn:
-        connector = load_connector(conn, options.connector)
+    try:
+        with get_engine().connect() as conn:
+            connector = load_connector(conn, options.connector)
+    except ConnectorError:
+        if options.source is not None:
+            raise  # nothing is fetched for a connector that does not exist
+        # the reception step says it, with its summary line and report
+        folder = connectors_dir() / check_code(options.connector) / "in"
+        return TaskInbox(LocalInboxSource(kind="local", path=str(folder)),
+                         Inbox(folder, flat=True))
     source = options.source or LocalInboxSource(
         kind="local", path=str(connector.import_folder), min_age_seconds=connector.min_age)
     return TaskInbox(source, connector_inbox(connector))
