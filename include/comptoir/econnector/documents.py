@@ -239,26 +239,29 @@ def receive_documents(conn: Connection, batch: Batch, frame: pd.DataFrame) -> No
         _detail(batch, docs, f, labels, known)
 
     created = _create(conn, batch, docs[docs["state"] == "synchronised"], f, taxes)
-    for doc, row in docs.iterrows():
-        state = row["state"]
+    unmapped_of = unmapped.to_dict()
+    stated_known = docs["stated"].notna().tolist()
+    for doc, state, rule, line, label, existing, known_total, stated, incl in zip(
+            docs.index, docs["state"].tolist(), docs["rule"].tolist(), docs["line"].tolist(),
+            docs["label"].tolist(), docs["existing"].tolist(), stated_known,
+            docs["stated"].tolist(), docs["incl"].tolist(), strict=True):
         messages = problems.messages(doc)
         if state in ("error", "waiting"):
             messages += [f"{e} ({_text(labels.get(e)) or 'no label'}) has no correspondence"
-                         for e in unmapped.get(doc, [])]
+                         for e in unmapped_of.get(doc, [])]
         identifier, local = doc, None
         if state == "already_received":
-            messages = [f"already received as {row['existing']}"]
-            local = row["existing"]
+            messages = [f"already received as {existing}"]
+            local = existing
         elif state == "synchronised":
             local = created[doc]
             identifier = f"{doc} / {local}"
             messages = [_SYNCHRONISED]
-            if not pd.isna(row["stated"]) and abs(int(row["stated"]) - int(row["incl"])) > 1:
-                messages.append(f"TOTAL_TTC {_euros(row['stated'])} differs from the computed "
-                                f"total {_euros(row['incl'])}")
-        batch.add(Item(batch.file, int(row["line"]), "document", doc, state,
-                       row["rule"], messages, label=row["label"], local_ref=local)
-                  ).identifier = identifier
+            if known_total and abs(int(stated) - int(incl)) > 1:
+                messages.append(f"TOTAL_TTC {_euros(stated)} differs from the computed "
+                                f"total {_euros(incl)}")
+        batch.add(Item(batch.file, int(line), "document", doc, state, rule, messages,
+                       label=label, local_ref=local)).identifier = identifier
 
 
 def _text(value: Any) -> str:
@@ -273,16 +276,16 @@ def _euros(cents: Any) -> str:
 
 def _labels(docs: pd.DataFrame, f: pd.DataFrame) -> list[str]:
     """`DOC_ID - CLIENT_CODE - TOTAL€ - REGLEMENT` (TOTAL_TTC, else the computed total)."""
-    payment = f.groupby("DOC_ID", sort=False)["REGLEMENT"].first()
-    labels = []
-    for doc, client, stated, incl in zip(docs.index, docs["client"], docs["stated"],
-                                         docs["incl"], strict=True):
-        total = incl if pd.isna(stated) else stated
-        parts = [doc, _text(client), f"{_euros(total)}€"]
-        if not pd.isna(payment.get(doc)):
-            parts.append(str(payment[doc]))
-        labels.append(" - ".join(parts))
-    return labels
+    payment = f.groupby("DOC_ID", sort=False)["REGLEMENT"].first().reindex(docs.index)
+    has_payment = payment.notna().tolist()
+    stated = docs["stated"]
+    totals = [incl if not known else total for known, total, incl in zip(
+        stated.notna().tolist(), stated.tolist(), docs["incl"].tolist(), strict=True)]
+    clients = [_text(client) for client in docs["client"].tolist()]
+    return [f"{doc} - {client} - {_euros(total)}€ - {paid}" if has else
+            f"{doc} - {client} - {_euros(total)}€"
+            for doc, client, total, has, paid in zip(docs.index, clients, totals, has_payment,
+                                                     payment.tolist(), strict=True)]
 
 
 def _detail(batch: Batch, docs: pd.DataFrame, f: pd.DataFrame, labels: pd.Series,
@@ -356,9 +359,11 @@ def _create(conn: Connection, batch: Batch, docs: pd.DataFrame, f: pd.DataFrame,
     doc_ids = {doc: ids[f"{connector.code}:{doc}"] for doc in docs.index}
     _create_lines(conn, lines, doc_ids)
     mine = taxes[taxes["DOC_ID"].isin(docs.index)]
-    vat_of = lines.drop_duplicates(["DOC_ID", "_rate"]).set_index(["DOC_ID", "_rate"])["_vat"]
-    mine = mine.assign(vat=[vat_of.get((d, r)) for d, r in zip(mine["DOC_ID"], mine["_rate"],
-                                                                strict=True)])
+    first_of_rate = lines.drop_duplicates(["DOC_ID", "_rate"])
+    vat_of = dict(zip(zip(first_of_rate["DOC_ID"].tolist(), first_of_rate["_rate"].tolist()),
+                      first_of_rate["_vat"].tolist()))
+    mine = mine.assign(vat=[vat_of.get(key) for key in zip(mine["DOC_ID"].tolist(),
+                                                           mine["_rate"].tolist())])
     mine = mine[mine["vat"].notna()]
     loader.insert(conn, sales_document_taxes, pd.DataFrame({
         "document_id": pd.array([doc_ids[d] for d in mine["DOC_ID"]], dtype="Int64"),
