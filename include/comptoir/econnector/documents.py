@@ -56,6 +56,8 @@ _LIMITS = {"DOC_ID": 60, "CLIENT_CODE": 40, "CLIENT_NOM": 120, "REFERENCE": 120,
 _NUMBERS = {"QTE": (3, 15), "PU_HT": (4, 15), "REMISE": (3, 6), "TOTAL_TTC": (2, 15),
             "LIGNE_NO": (0, 9)}
 _SYNCHRONISED = "Synchronisé"
+#: Rows per SQLite executemany (its parameter dicts are built a slice at a time).
+_SLICE = 25_000
 
 
 def _half_up(numerator: np.ndarray, denominator: int) -> np.ndarray:
@@ -311,6 +313,17 @@ def _detail(batch: Batch, docs: pd.DataFrame, f: pd.DataFrame, labels: pd.Series
                                    for c in dict.fromkeys(new["client"])]
 
 
+def _insert(conn: Connection, table: Any, frame: pd.DataFrame,
+            scales: dict[str, int] | None = None) -> None:
+    """`loader.insert`: one COPY on PostgreSQL; on SQLite slices of `_SLICE` rows, so the
+    rows' parameter dicts of a 300,000-line file never exist all at once."""
+    if loader.is_postgres(conn):
+        loader.insert(conn, table, frame, scales)
+        return
+    for start in range(0, len(frame), _SLICE):
+        loader.insert(conn, table, frame.iloc[start:start + _SLICE], scales)
+
+
 def _create(conn: Connection, batch: Batch, docs: pd.DataFrame, f: pd.DataFrame,
             taxes: pd.DataFrame) -> dict[str, str]:
     """Write the synchronised documents; DOC_ID → number."""
@@ -324,7 +337,7 @@ def _create(conn: Connection, batch: Batch, docs: pd.DataFrame, f: pd.DataFrame,
                              "family": connector.get("customer_family"),
                              "regime_id": pd.array([batch.regime_id] * len(new),
                                                    dtype="Int64")})
-        loader.insert(conn, customers, rows)
+        _insert(conn, customers, rows)
         for client, line in zip(new["client"], new["line"], strict=True):
             batch.add(Item(batch.file, int(line), "customer", client, "synchronised", None,
                            [_SYNCHRONISED, "customer created"], local_ref=client))
@@ -353,7 +366,7 @@ def _create(conn: Connection, batch: Batch, docs: pd.DataFrame, f: pd.DataFrame,
         "total_incl_tax": docs["incl"].astype("Int64").to_numpy()})
     frame["date"] = pd.to_datetime(frame["date"])
     money = {"total_excl_tax": 2, "total_tax": 2, "total_incl_tax": 2}
-    loader.insert(conn, sales_documents, frame, money)
+    _insert(conn, sales_documents, frame, money)
     ids = lookup(conn, sales_documents.c.origin, sales_documents.c.id, frame["origin"],
                  sales_documents.c.source == "econnector")
     doc_ids = {doc: ids[f"{connector.code}:{doc}"] for doc in docs.index}
@@ -365,7 +378,7 @@ def _create(conn: Connection, batch: Batch, docs: pd.DataFrame, f: pd.DataFrame,
     mine = mine.assign(vat=[vat_of.get(key) for key in zip(mine["DOC_ID"].tolist(),
                                                            mine["_rate"].tolist())])
     mine = mine[mine["vat"].notna()]
-    loader.insert(conn, sales_document_taxes, pd.DataFrame({
+    _insert(conn, sales_document_taxes, pd.DataFrame({
         "document_id": pd.array([doc_ids[d] for d in mine["DOC_ID"]], dtype="Int64"),
         "vat_code_id": pd.array(mine["vat"].astype(int), dtype="Int64"),
         "rate": pd.array(mine["_rate"].astype(int), dtype="Int64"),
@@ -388,7 +401,7 @@ def _create_lines(conn: Connection, lines: pd.DataFrame, doc_ids: dict[str, int]
     description = ordered["ART_DESIG"].fillna(ordered["_name"])
     quantity = parse_decimal(ordered["QTE"], scale=3, precision=15)
     discount = parse_decimal(ordered["REMISE"], scale=3, precision=6)
-    loader.insert(conn, sales_document_lines, pd.DataFrame({
+    _insert(conn, sales_document_lines, pd.DataFrame({
         "document_id": pd.array(ordered["_doc"], dtype="Int64"),
         "line_no": pd.array(line_no, dtype="Int64"),
         "article_id": pd.array(ordered["_article"], dtype="Int64"),
