@@ -266,6 +266,11 @@ def receive_documents(conn: Connection, batch: Batch, frame: pd.DataFrame) -> No
                        label=label, local_ref=local)).identifier = identifier
 
 
+def _among(ids: pd.Series, wanted: pd.Index) -> pd.Series:
+    """`ids.isin(wanted)` on object values (on pandas' Arrow strings isin is ~15 × slower)."""
+    return ids.astype(object).isin(wanted.astype(object))
+
+
 def _text(value: Any) -> str:
     return "" if value is None or pd.isna(value) else str(value)
 
@@ -299,7 +304,7 @@ def _detail(batch: Batch, docs: pd.DataFrame, f: pd.DataFrame, labels: pd.Series
     batch.detail.documents += [{"identifier": doc, "label": label, "status": status[state]}
                                for doc, label, state in zip(docs.index, docs["label"],
                                                             docs["state"], strict=True)]
-    live = f[f["DOC_ID"].isin(docs.index[docs["state"] != "already_received"])]
+    live = f[_among(f["DOC_ID"], docs.index[docs["state"] != "already_received"])]
     for external, article in live.drop_duplicates("ART_EXT")[["ART_EXT", "_article"]] \
             .itertuples(index=False):
         if pd.isna(external) or external in batch.detail.articles:
@@ -351,7 +356,7 @@ def _create(conn: Connection, batch: Batch, docs: pd.DataFrame, f: pd.DataFrame,
     numbers = [f"EC-{kind}-{n:06d}" for n in range(first, first + len(docs))]
     depot = conn.execute(select(depots.c.id).where(depots.c.code == connector.get("depot"))
                          ).scalar_one()
-    lines = f[f["DOC_ID"].isin(docs.index)]
+    lines = f[_among(f["DOC_ID"], docs.index)]
     heads = lines.drop_duplicates("DOC_ID").set_index("DOC_ID").loc[docs.index]
     dates = parse_date(heads["DOC_DATE"])
     frame = pd.DataFrame({
@@ -371,7 +376,7 @@ def _create(conn: Connection, batch: Batch, docs: pd.DataFrame, f: pd.DataFrame,
                  sales_documents.c.source == "econnector")
     doc_ids = {doc: ids[f"{connector.code}:{doc}"] for doc in docs.index}
     _create_lines(conn, lines, doc_ids)
-    mine = taxes[taxes["DOC_ID"].isin(docs.index)]
+    mine = taxes[_among(taxes["DOC_ID"], docs.index)]
     first_of_rate = lines.drop_duplicates(["DOC_ID", "_rate"])
     vat_of = dict(zip(zip(first_of_rate["DOC_ID"].tolist(), first_of_rate["_rate"].tolist()),
                       first_of_rate["_vat"].tolist()))
