@@ -378,10 +378,10 @@ def _create(conn: Connection, batch: Batch, docs: pd.DataFrame, f: pd.DataFrame,
     _create_lines(conn, lines, doc_ids)
     mine = taxes[_among(taxes["DOC_ID"], docs.index)]
     first_of_rate = lines.drop_duplicates(["DOC_ID", "_rate"])
-    vat_of = dict(zip(zip(first_of_rate["DOC_ID"].tolist(), first_of_rate["_rate"].tolist()),
-                      first_of_rate["_vat"].tolist()))
-    mine = mine.assign(vat=[vat_of.get(key) for key in zip(mine["DOC_ID"].tolist(),
-                                                           mine["_rate"].tolist())])
+    keys = zip(first_of_rate["DOC_ID"].tolist(), first_of_rate["_rate"].tolist(), strict=True)
+    vat_of = dict(zip(keys, first_of_rate["_vat"].tolist(), strict=True))
+    mine = mine.assign(vat=[vat_of.get(key) for key in zip(
+        mine["DOC_ID"].tolist(), mine["_rate"].tolist(), strict=True)])
     mine = mine[mine["vat"].notna()]
     _insert(conn, sales_document_taxes, pd.DataFrame({
         "document_id": pd.array([doc_ids[d] for d in mine["DOC_ID"]], dtype="Int64"),
