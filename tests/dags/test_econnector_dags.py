@@ -160,5 +160,6 @@ def test_a_reception_dag_run_receives_the_import_folder(
     assert failed.state == "failed"
     (error,) = reports(dossier_url, "facili-receive", failed.run_id)
     assert error.level == "error"
-    assert error.title.startswith("facili-receive: failed — receive: files refused "
-                                  "(in failed/): Tarifs.csv")
+    assert error.title.startswith("facili-receive: failed — receive: files not received "
+                                  "(in failed/, or left in the import folder when the "
+                                  "dossier refused the write): Tarifs.csv")

@@ -52,14 +52,8 @@ def receive_command(
         err.print(f"[bold red]error:[/] {escape(result.error)}", highlight=False)
         raise typer.Exit(1)
     _say(result.summary() + (" (dry run: nothing written)" if dry_run else ""))
-    for entry in result.files:
-        if entry["outcome"] != "done":
-            why = f": {entry['error']}" if entry["error"] else ""
-            _say(f"  {entry['file']}: {entry['outcome']}{why}")
-    for item in result.items:
-        if item.state not in ("synchronised", "already_received"):
-            _say(f"  {item.file}:{item.line} {item.type} {item.identifier}: {item.state}"
-                 f" ({item.rule}) {'; '.join(item.messages)}")
+    for line in result.detail_lines():
+        _say(f"  {line}")
     raise typer.Exit(result.exit_code)
 
 

@@ -27,7 +27,6 @@ import pandas as pd
 from sqlalchemy import Connection, select
 
 from comptoir.backoffice.schema import (
-    article_correspondences,
     articles,
     customers,
     depots,
@@ -37,6 +36,7 @@ from comptoir.backoffice.schema import (
     vat_codes,
 )
 from comptoir.econnector.batch import Batch, too_long
+from comptoir.econnector.correspondences import correspondences
 from comptoir.econnector.lookup import lookup
 from comptoir.econnector.sync_report import Item
 from comptoir.imports import loader
@@ -182,9 +182,7 @@ def receive_documents(conn: Connection, batch: Batch, frame: pd.DataFrame) -> No
         problems.add(doc, "unknown_customer", f"customer {docs.at[doc, 'client']} is unknown "
                      "and CLIENT_NOM is empty (nothing to create it with)")
 
-    mapped = lookup(conn, article_correspondences.c.external_code,
-                    article_correspondences.c.article_id, f["ART_EXT"],
-                    article_correspondences.c.connector == code)
+    mapped = correspondences(conn, code, f["ART_EXT"].dropna().unique().tolist())
     f["_article"] = pd.array([mapped.get(e) for e in f["ART_EXT"]], dtype="Int64")
     known = _articles(conn, sorted({int(a) for a in mapped.values()}))
     article_rows = known.reindex(f["_article"].fillna(-1).astype(int).to_numpy())

@@ -12,6 +12,13 @@ stops at once (`error`, exit 1). A dry run controls everything in one transactio
 back at the end, so its states are those a real run would give; nothing is written, no
 file moves, nothing goes to the history.
 
+A file's warnings (unknown columns) are said on the summary's lines and in the task
+report (the JSON report keeps the contract's shape). A file received
+but that could not be moved (permissions, disk full) keeps outcome `done` with an
+`error` saying so: the next reception finds its records already received. A reception
+stopped part-way (the dossier's lock past its wait) says so, and its run is closed in
+the history with what it did. done/ and failed/ are dated in the dossier's time zone.
+
 Decision: a documents file with a malformed record (not the header's number of fields)
 fails whole — the record could belong to any document, and a document is created whole
 or not at all; in a third-party file it is an item in error (`invalid_value`).
@@ -55,6 +62,7 @@ from comptoir.econnector.third_parties import (
 from comptoir.exchange.errors import InboxError
 from comptoir.exchange.files import LockBusy, locked
 from comptoir.imports.errors import ImportFileError
+from comptoir.imports.loader import WriteError
 from comptoir.imports.readers import RawFile, read_csv
 
 __all__ = ["COLUMNS", "WAIT_ENV", "receive"]
@@ -90,6 +98,7 @@ def receive(engine: Engine, code: str, *, dry_run: bool = False,
     """
     report = SyncReport(code.strip().upper(), "in", now(engine), dry_run=dry_run)
     report.written.update(dict.fromkeys(_WRITTEN, 0))
+    started = False
     try:
         report.connector = check_code(code)
         with engine.connect() as conn:
@@ -101,6 +110,7 @@ def receive(engine: Engine, code: str, *, dry_run: bool = False,
             if not dry_run:
                 with engine.begin() as conn:
                     start_run(conn, report)
+                started = True
             if dry_run:
                 for path in waiting.others:
                     report.files.append(_file_entry(path.name, None, None, 0, "failed",
@@ -111,11 +121,15 @@ def receive(engine: Engine, code: str, *, dry_run: bool = False,
                     _refuse(engine, connector, report, path, None, _NOT_OURS)
                 for path, kind in waiting.files:
                     _receive_file(engine, connector, report, path, kind, regime, purchases)
-    except (ConnectorError, _Busy, lock.DossierBusy, OSError) as exc:
-        report.error = str(exc) if not isinstance(exc, OSError) else \
-            f"cannot read the import folder: {exc.strerror or exc}"
+    except (ConnectorError, _Busy, lock.DossierBusy) as exc:
+        report.error = str(exc)
+    except OSError as exc:
+        report.error = f"cannot read the import folder: {exc.strerror or exc}"
+    if started and report.error is not None:
+        report.error += ("; the files received before it are in the dossier and in done/ "
+                         "(see files)")
     report.finished_at = now(engine)
-    if not dry_run and report.error is None:
+    if started:  # also after an error: the history says what the run did until then
         with engine.begin() as conn:
             finish_run(conn, report)
     return report
@@ -163,6 +177,12 @@ def _file_entry(name: str, kind: str | None, encoding: str | None, records: int,
                 outcome: str, error: str | None) -> dict[str, object]:
     return {"file": name, "kind": kind, "encoding": encoding, "records": records,
             "outcome": outcome, "error": error}
+
+
+def _warn(report: SyncReport, raw: RawFile) -> None:
+    """The reader's warnings (unknown columns) for the summary and the task report."""
+    if raw.warnings:
+        report.warnings[raw.name] = [notice.message for notice in raw.warnings]
 
 
 def _read(connector: Connector, path: Path, kind: str) -> RawFile:
@@ -222,19 +242,26 @@ def _receive_file(engine: Engine, connector: Connector, report: SyncReport, path
             _lock(conn, connector)
             _handle(conn, batch, raw, kind)
             record_items(conn, report, batch.items)
-    except DBAPIError as exc:
+    except (DBAPIError, WriteError) as exc:
         report.written, report.unmapped = written, unmapped  # nothing of the file is written
-        reason = str(exc.orig or exc).strip().splitlines()[0]
+        orig = getattr(exc, "orig", None) or exc
+        reason = (str(orig).strip().splitlines() or [type(exc).__name__])[0]
         report.files.append(_file_entry(path.name, kind, encoding, raw.table.num_rows,
-                                        "failed", f"not written, left for the next "
-                                        f"reception: {reason}"))
+                                        "failed", f"not written, left in the import folder "
+                                        f"for the next reception: {reason}"))
         return
     report.items += batch.items
     outcome = _outcome(batch)
     report.files.append(_file_entry(path.name, kind, encoding, raw.table.num_rows +
                                     len(raw.malformed), outcome, None))
+    _warn(report, raw)
     if outcome == "done":
-        _file_away(connector_inbox(connector).done, path, report)
+        try:
+            _file_away(connector_inbox(connector).done, path, report)
+        except OSError as exc:  # written and recorded: read again, it is already_received
+            report.files[-1]["error"] = (f"received, but could not be moved to done/ "
+                                         f"({exc.strerror or exc}): the next reception reads "
+                                         "it again and finds it already received")
 
 
 def _refuse(engine: Engine, connector: Connector, report: SyncReport, path: Path,
@@ -251,7 +278,7 @@ def _file_away(move: Callable[..., Path], path: Path, report: SyncReport) -> Non
     may have filed it meanwhile: its records are then in the dossier, nothing is lost.
     """
     try:
-        move(path, report.file_part(path.name))
+        move(path, report.file_part(path.name), day=report.started_at.date())
     except InboxError:
         if os.path.lexists(path):
             raise
@@ -279,5 +306,6 @@ def _dry_run(engine: Engine, connector: Connector, report: SyncReport,
                 records = raw.table.num_rows + len(raw.malformed)
                 report.files.append(_file_entry(path.name, kind, _ENCODINGS.get(
                     raw.encoding, raw.encoding), records, _outcome(batch), None))
+                _warn(report, raw)
         finally:
             outer.rollback()

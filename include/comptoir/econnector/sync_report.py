@@ -81,6 +81,8 @@ class SyncReport:
     unmapped: dict[str, dict[str, Any]] = field(default_factory=dict)
     """External code → {"label", "documents"} (reception)."""
     written: Counter[str] = field(default_factory=Counter)
+    warnings: dict[str, list[str]] = field(default_factory=dict)
+    """File → what its reader warned about (unknown columns): said, not in the JSON."""
 
     def counts(self) -> dict[str, int]:
         """The items by state, every type together."""
@@ -95,8 +97,8 @@ class SyncReport:
         counts = self.counts()
         if counts["waiting"] or counts["error"]:
             return 3
-        if any(f.get("outcome") == "failed" for f in self.files):
-            return 3
+        if any(f.get("outcome") == "failed" or f.get("error") for f in self.files):
+            return 3  # a file refused, or received but not moved to done/
         return 0
 
     def summary(self) -> str:
@@ -106,6 +108,24 @@ class SyncReport:
         counts = self.counts()
         return f"{self.connector}: " + ", ".join(
             f"{counts[state]} {_LABELS[state]}" for state in STATES)
+
+    def detail_lines(self, limit: int | None = None) -> list[str]:
+        """The files not done (or with something to say) and the items not synchronised,
+        one line each (at most `limit` items, then how many more)."""
+        lines = []
+        for entry in self.files:
+            notes = [*([entry["error"]] if entry.get("error") else []),
+                     *(f"warning: {w}" for w in self.warnings.get(entry["file"], []))]
+            if entry.get("outcome") != "done" or notes:
+                lines.append(f"{entry['file']}: {entry.get('outcome')}"
+                             + (f": {'; '.join(notes)}" if notes else ""))
+        late = [i for i in self.items if i.state not in ("synchronised", "already_received")]
+        for item in late[:limit]:
+            lines.append(f"{item.file}:{item.line} {item.type} {item.identifier or '(empty)'}: "
+                         f"{item.state} ({item.rule}) {'; '.join(item.messages)}")
+        if limit is not None and len(late) > limit:
+            lines.append(f"... and {len(late) - limit} more items not synchronised")
+        return lines
 
     def as_json(self) -> dict[str, Any]:
         """The report document (`--report`, the task's report)."""

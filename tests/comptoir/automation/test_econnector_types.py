@@ -239,7 +239,8 @@ def test_a_file_filed_in_failed_fails_the_run_and_the_others_are_received(
 
     assert report.level == "error"
     assert report.title.startswith(
-        f"{TASK}: failed — receive: files refused (in failed/): ")
+        f"{TASK}: failed — receive: files not received (in failed/, or left in the import "
+        "folder when the dossier refused the write): ")
     assert "Tarifs.csv" in report.title and "ImportClients_001.csv" in report.title
     body = report.body.splitlines()
     assert "FACILI: 1 synchronised, 0 already received, 0 waiting, 0 in error" in body

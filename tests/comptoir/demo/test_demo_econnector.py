@@ -84,7 +84,7 @@ def test_the_demo_reception_and_the_waiting_document_once_its_code_is_mapped(
     assert body[-1] == summary
     listed = [line for line in body if ": waiting (" in line or ": error (" in line]
     assert [line.split(": ")[0].split(" ", 1)[1] for line in listed] == [
-        "customer ", "contact FAC999999 / Inconnu", "document F259033_D260121",
+        "customer (empty)", "contact FAC999999 / Inconnu", "document F259033_D260121",
         "document F259034_D260122"]
     assert "waiting (unmapped_article)" in listed[2] and "NOTAIRE" in listed[2]
     assert "error (unknown_customer)" in listed[3]

@@ -113,3 +113,61 @@ def test_nothing_to_receive_is_exit_0(engine: Engine, dossier_url: str,
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == \
         "FACILI: 0 synchronised, 0 already received, 0 waiting, 0 in error"
+
+
+def test_an_unknown_column_is_said_as_a_warning_and_the_file_is_received(
+        engine: Engine, dossier_url: str, comptoir_home: Path) -> None:
+    reference(engine)
+    made = connector(engine)
+    drop(made.import_folder, "ImportClients_01.csv", ("CODE", "NOM", "COULEUR"),
+         [("NEW1", "Éloïse", "bleu")])
+    result = run("receive", "FACILI")
+    assert result.exit_code == 0, result.output
+    assert "ImportClients_01.csv: done: warning: unknown column COULEUR ignored" \
+        in result.stdout
+    assert (made.import_folder / "done").is_dir()
+
+
+def test_a_file_received_but_not_moved_is_said_and_read_again_without_duplicates(
+        facili: Connector, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from comptoir.exchange.inbox import Inbox
+
+    def full_disk(self: Inbox, *args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Inbox, "done", full_disk)
+        first = run("receive", "FACILI")
+    assert first.exit_code == 3, first.output
+    assert "ImportClients_01.csv: done: received, but could not be moved to done/ " \
+           "(No space left on device)" in first.stdout
+    assert documents(engine) == 1
+    second = run("receive", "FACILI")
+    assert second.exit_code == 3  # D2 still waits for NOTAIRE
+    assert documents(engine) == 1
+    assert second.stdout.splitlines()[0] == \
+        "FACILI: 1 synchronised, 1 already received, 1 waiting, 0 in error"  # NEW1 updated
+
+
+def test_a_reception_stopped_part_way_is_closed_in_the_history(
+        facili: Connector, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from comptoir.backoffice import lock
+    from comptoir.econnector import reception
+
+    calls = []
+
+    def busy_second_time(conn: object, step: str, wait: float) -> None:
+        calls.append(step)
+        if len(calls) == 2:
+            raise lock.DossierBusy("another econnector.FACILI run of this dossier has been "
+                                   "running for more than 600 s")
+
+    monkeypatch.setattr(reception.lock, "acquire", busy_second_time)
+    result = run("receive", "FACILI")
+    assert result.exit_code == 1
+    assert "the files received before it are in the dossier" in result.output
+    with engine.connect() as conn:
+        (row,) = conn.execute(select(s.sync_runs.c.finished_at, s.sync_runs.c.error,
+                                     s.sync_runs.c.files)).all()
+    assert row.finished_at is not None and "more than 600 s" in row.error
+    assert json.loads(row.files)[0]["file"] == "ImportClients_01.csv"

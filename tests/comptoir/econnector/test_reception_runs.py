@@ -232,7 +232,7 @@ def test_a_database_error_in_a_file_leaves_it_waiting_and_the_run_goes_on(
     assert report.error is None and report.exit_code == 3
     assert [(f["file"], f["outcome"]) for f in report.files] == [
         ("ImportClients_1.csv", "done"), ("ImportDocuments_1.csv", "failed")]
-    assert "left for the next reception" in report.files[1]["error"]
+    assert "left in the import folder for the next reception" in report.files[1]["error"]
     assert "disk I/O error" in report.files[1]["error"]
     assert [i.file for i in report.items] == ["ImportClients_1.csv"]
     # the report says what the dossier holds: nothing of the file rolled back

@@ -96,17 +96,7 @@ def connector_task_inbox(task_id: str, options: Options) -> TaskInbox:
 def report_lines(report: SyncReport, path: str) -> list[str]:
     """The task report's lines: the files not done, the items not synchronised, the report's
     path, and the summary line last (the line a listing of the runs shows)."""
-    lines = []
-    for entry in report.files:
-        if entry["outcome"] != "done":
-            why = f": {entry['error']}" if entry["error"] else ""
-            lines.append(f"{entry['file']}: {entry['outcome']}{why}")
-    late = [i for i in report.items if i.state not in ("synchronised", "already_received")]
-    for item in late[:LISTED_ITEMS]:
-        lines.append(f"{item.file}:{item.line} {item.type} {item.identifier}: {item.state} "
-                     f"({item.rule}) {'; '.join(item.messages)}")
-    if len(late) > LISTED_ITEMS:
-        lines.append(f"... and {len(late) - LISTED_ITEMS} more items not synchronised")
+    lines = report.detail_lines(LISTED_ITEMS)
     lines.append(f"Report: {path}")
     lines.append(report.summary())
     return lines
@@ -135,7 +125,8 @@ def run(ctx: RunContext, options: Options) -> TaskOutput:
     lines = report_lines(report, save_report(ctx.task_id, report))
     failed = [f["file"] for f in report.files
               if f["outcome"] == "failed" and not report.dry_run]  # a dry run moves none
-    error = report.error or (f"files refused (in failed/): {', '.join(failed)}"
+    error = report.error or (f"files not received (in failed/, or left in the import "
+                             f"folder when the dossier refused the write): {', '.join(failed)}"
                              if failed else None)
     written = report.written if not report.dry_run else {}  # a dry run wrote nothing
     assets: dict[str, dict[str, Any]] = {}
