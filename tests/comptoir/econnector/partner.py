@@ -11,14 +11,16 @@ enough to be received.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from comptoir.backoffice import schema as s
 from comptoir.backoffice.settings import set_setting
@@ -100,3 +102,32 @@ def document_rows(doc_id: str, client: str, *lines: tuple[str, str, str | None],
     """Rows of one document: `lines` are (ART_EXT, QTE, PU_HT)."""
     return [[doc_id, date, client, client_name, None, payment, total, n, ext, f"Désig {ext}",
              qty, price, None] for n, (ext, qty, price) in enumerate(lines, 1)]
+
+
+def today() -> str:
+    """The dossier's date (its default zone, Europe/Paris): done/ and failed/ are dated so."""
+    return dt.datetime.now(ZoneInfo("Europe/Paris")).date().isoformat()
+
+
+def tree(folder: Path, *, links: bool = True) -> list[str]:
+    """Every file under the folder (the lock files left out; symlinks unless `links` is
+    False), relative, sorted."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
+                  if p.is_file() and (links or not p.is_symlink())
+                  and p.name not in (".reception.lock", ".lock"))
+
+
+def count(engine: Engine, table: Any, *where: Any) -> int:
+    """Rows of `table` (matching `where`)."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+
+
+def mapped_dossier(engine: Engine) -> dict[str, Any]:
+    """The reference data and FACILI with `X1` mapped to ART1: ids and import folder."""
+    ids = reference(engine)
+    folder = connector(engine).import_folder
+    with engine.begin() as conn:
+        conn.execute(s.article_correspondences.insert().values(
+            connector="FACILI", external_code="X1", article_id=ids["article"]["ART1"]))
+    return {"ids": ids, "folder": folder}

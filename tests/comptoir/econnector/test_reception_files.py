@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, insert, select
 
 from comptoir.backoffice import schema as s
 from comptoir.econnector.reception import receive
@@ -22,10 +22,14 @@ from comptoir.econnector.settings import ConnectorError, set_value
 from tests.comptoir.econnector.partner import (
     DOCUMENT_COLUMNS,
     connector,
+    count,
     csv_text,
     document_rows,
     drop,
+    mapped_dossier,
     reference,
+    today,
+    tree,
 )
 
 PARTY = ("CODE", "NOM", "VILLE")
@@ -33,28 +37,7 @@ PARTY = ("CODE", "NOM", "VILLE")
 
 @pytest.fixture
 def dossier(engine: Engine, comptoir_home: Path) -> dict[str, Any]:
-    ids = reference(engine)
-    folder = connector(engine).import_folder
-    with engine.begin() as conn:
-        conn.execute(insert(s.article_correspondences).values(
-            connector="FACILI", external_code="X1", article_id=ids["article"]["ART1"]))
-    return {"ids": ids, "folder": folder}
-
-
-def _today() -> str:
-    return dt.date.today().isoformat()
-
-
-def _tree(folder: Path) -> list[str]:
-    """Every file under the folder (the lock files left out), relative, sorted."""
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
-                  if p.is_file() and not p.is_symlink()
-                  and p.name not in (".reception.lock", ".lock"))
-
-
-def _count(engine: Engine, table: Any) -> int:
-    with engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(table)).scalar_one()
+    return mapped_dossier(engine)
 
 
 def _codes(engine: Engine) -> set[str]:
@@ -92,8 +75,8 @@ def test_any_other_name_is_filed_in_failed(engine: Engine, dossier: dict[str, An
     assert [(f["file"], f["kind"], f["outcome"]) for f in report.files] == [
         (name, None, "failed")]
     assert report.files[0]["error"].startswith("not a connector file")
-    assert _tree(dossier["folder"]) == [f"failed/{_today()}/{name}",
-                                        f"failed/{_today()}/{name}.report.json"]
+    assert tree(dossier["folder"], links=False) == [f"failed/{today()}/{name}",
+                                        f"failed/{today()}/{name}.report.json"]
     assert "NEW1" not in _codes(engine)
     assert report.exit_code == 3
 
@@ -106,7 +89,7 @@ def test_hidden_and_temporary_names_are_never_picked_up(engine: Engine, dossier:
     drop(dossier["folder"], name, PARTY, [["NEW1", "Nouveau", None]])
     report = receive(engine, "FACILI")
     assert report.files == [] and report.items == []
-    assert _tree(dossier["folder"]) == [name]
+    assert tree(dossier["folder"], links=False) == [name]
     assert report.exit_code == 0
 
 
@@ -215,9 +198,9 @@ def test_a_missing_mandatory_column_fails_the_whole_file(engine: Engine,
     assert [(f["file"], f["outcome"]) for f in report.files] == [(name, "failed")]
     assert missing in report.files[0]["error"]
     assert report.items == []
-    assert _tree(dossier["folder"]) == [f"failed/{_today()}/{name}",
-                                        f"failed/{_today()}/{name}.report.json"]
-    part = json.loads((dossier["folder"] / "failed" / _today() / f"{name}.report.json")
+    assert tree(dossier["folder"], links=False) == [f"failed/{today()}/{name}",
+                                        f"failed/{today()}/{name}.report.json"]
+    part = json.loads((dossier["folder"] / "failed" / today() / f"{name}.report.json")
                       .read_text(encoding="utf-8"))
     assert part["files"] == report.files
     assert "NEW1" not in _codes(engine)
@@ -234,7 +217,7 @@ def test_a_file_that_is_not_text_fails_whole(engine: Engine, dossier: dict[str, 
     os.utime(path, (time.time() - 60, time.time() - 60))
     report = receive(engine, "FACILI")
     assert report.files[0]["outcome"] == "failed" and report.files[0]["error"]
-    assert (dossier["folder"] / "failed" / _today() / "ImportClients.csv").read_bytes() \
+    assert (dossier["folder"] / "failed" / today() / "ImportClients.csv").read_bytes() \
         == content
     assert report.items == []
 
@@ -246,7 +229,7 @@ def test_a_malformed_record_fails_a_documents_file_whole(engine: Engine,
     report = receive_file(engine, dossier["folder"], "ImportDocuments.csv", rows)
     assert report.files[0]["outcome"] == "failed"
     assert "line 3" in report.files[0]["error"]
-    assert _count(engine, s.sales_documents) == 0
+    assert count(engine, s.sales_documents) == 0
 
 
 def test_a_malformed_record_of_a_customers_file_is_an_item_in_error(
@@ -282,8 +265,8 @@ def test_a_processed_file_goes_to_done_with_its_part_of_the_report(
     drop(folder, "ImportDocuments_001.csv", DOCUMENT_COLUMNS,
          document_rows("D1", "NEW1", ("X1", "1", None)))
     report = receive(engine, "FACILI")
-    day = _today()
-    assert _tree(folder) == [f"done/{day}/ImportClients_001.csv",
+    day = today()
+    assert tree(folder, links=False) == [f"done/{day}/ImportClients_001.csv",
                              f"done/{day}/ImportClients_001.csv.report.json",
                              f"done/{day}/ImportDocuments_001.csv",
                              f"done/{day}/ImportDocuments_001.csv.report.json"]
@@ -311,12 +294,12 @@ def test_a_file_with_a_waiting_document_stays_and_is_read_again(
     assert [(i.identifier, i.state) for i in first.items] == [
         ("D1 / EC-C-000001", "synchronised"), ("D2", "waiting"), ("D3", "error")]
     assert first.files[0]["outcome"] == "waiting"
-    assert _tree(folder) == ["ImportDocuments.csv"]
+    assert tree(folder, links=False) == ["ImportDocuments.csv"]
 
     again = receive(engine, "FACILI")  # nothing mapped yet: the same states, nothing new
     assert [(i.identifier, i.state) for i in again.items] == [
         ("D1", "already_received"), ("D2", "waiting"), ("D3", "error")]
-    assert _tree(folder) == ["ImportDocuments.csv"]
+    assert tree(folder, links=False) == ["ImportDocuments.csv"]
 
     with engine.begin() as conn:
         conn.execute(insert(s.article_correspondences).values(
@@ -326,9 +309,9 @@ def test_a_file_with_a_waiting_document_stays_and_is_read_again(
     assert [(i.identifier, i.state) for i in last.items] == [
         ("D1", "already_received"), ("D2 / EC-C-000002", "synchronised"), ("D3", "error")]
     assert last.files[0]["outcome"] == "done"
-    assert _tree(folder) == [f"done/{_today()}/ImportDocuments.csv",
-                             f"done/{_today()}/ImportDocuments.csv.report.json"]
-    assert _count(engine, s.sales_documents) == 2
+    assert tree(folder, links=False) == [f"done/{today()}/ImportDocuments.csv",
+                             f"done/{today()}/ImportDocuments.csv.report.json"]
+    assert count(engine, s.sales_documents) == 2
 
 
 def test_a_name_already_taken_in_done_gets_a_suffix(engine: Engine,
@@ -337,8 +320,8 @@ def test_a_name_already_taken_in_done_gets_a_suffix(engine: Engine,
     for code in ("NEW1", "NEW2", "NEW3"):
         drop(folder, "ImportClients.csv", PARTY, [[code, "Nouveau", None]])
         assert receive(engine, "FACILI").exit_code == 0
-    day = _today()
-    assert _tree(folder) == [f"done/{day}/{name}" for name in (
+    day = today()
+    assert tree(folder, links=False) == [f"done/{day}/{name}" for name in (
         "ImportClients-2.csv", "ImportClients-2.csv.report.json",
         "ImportClients-3.csv", "ImportClients-3.csv.report.json",
         "ImportClients.csv", "ImportClients.csv.report.json")]

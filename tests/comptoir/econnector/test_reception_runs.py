@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import multiprocessing
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.exc import OperationalError
 
 from comptoir.backoffice import schema as s
@@ -25,10 +24,12 @@ from comptoir.exchange.files import locked
 from comptoir.exchange.inbox import Inbox
 from tests.comptoir.econnector.partner import (
     DOCUMENT_COLUMNS,
-    connector,
+    count,
     document_rows,
     drop,
-    reference,
+    mapped_dossier,
+    today,
+    tree,
 )
 
 PARTY = ("CODE", "NOM", "VILLE")
@@ -37,26 +38,7 @@ CONTACT = ("TIERS_TYPE", "TIERS_CODE", "NOM")
 
 @pytest.fixture
 def dossier(engine: Engine, comptoir_home: Path) -> dict[str, Any]:
-    ids = reference(engine)
-    folder = connector(engine).import_folder
-    with engine.begin() as conn:
-        conn.execute(insert(s.article_correspondences).values(
-            connector="FACILI", external_code="X1", article_id=ids["article"]["ART1"]))
-    return {"ids": ids, "folder": folder}
-
-
-def _today() -> str:
-    return dt.date.today().isoformat()
-
-
-def _tree(folder: Path) -> list[str]:
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
-                  if p.is_file() and p.name not in (".reception.lock", ".lock"))
-
-
-def _count(engine: Engine, table: Any, *where: Any) -> int:
-    with engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+    return mapped_dossier(engine)
 
 
 def _origins(engine: Engine) -> list[str]:
@@ -99,9 +81,9 @@ def test_a_file_dropped_twice_creates_nothing_the_second_time(engine: Engine,
         for n in (1, 2, 3)]
     assert second.exit_code == 0
     assert second.written["sales_documents"] == 0
-    assert _count(engine, s.sales_documents) == 3
-    assert _count(engine, s.sales_document_lines) == 6
-    assert f"done/{_today()}/ImportDocuments-2.csv" in _tree(folder)
+    assert count(engine, s.sales_documents) == 3
+    assert count(engine, s.sales_document_lines) == 6
+    assert f"done/{today()}/ImportDocuments-2.csv" in tree(folder)
 
 
 def test_a_document_in_two_files_is_created_once(engine: Engine,
@@ -126,7 +108,7 @@ def test_a_document_repeated_in_one_file_is_one_document(engine: Engine,
     drop(dossier["folder"], "ImportDocuments.csv", DOCUMENT_COLUMNS, rows)
     report = receive(engine, "FACILI")
     assert [i.identifier for i in report.items] == ["D1 / EC-C-000001", "D2 / EC-C-000002"]
-    assert _count(engine, s.sales_document_lines) == 4
+    assert count(engine, s.sales_document_lines) == 4
 
 
 # -------------------------------------------------------------------------------- crashes
@@ -151,7 +133,7 @@ def test_a_crash_between_the_commit_and_the_move_reads_the_file_again_without_du
         receive(engine, "FACILI")
     assert calls == ["ImportClients.csv"]
     assert "NEWC" in {c for (c,) in _customer_codes(engine)}  # committed before the crash
-    assert _tree(folder) == ["ImportClients.csv", "ImportDocuments.csv"]
+    assert tree(folder) == ["ImportClients.csv", "ImportDocuments.csv"]
 
     report = receive(engine, "FACILI")
     assert [(f["file"], f["outcome"]) for f in report.files] == [
@@ -159,7 +141,7 @@ def test_a_crash_between_the_commit_and_the_move_reads_the_file_again_without_du
     assert report.items[0].messages == ["Synchronisé", "customer updated"]
     assert _customer_codes(engine).count(("NEWC",)) == 1
     assert _origins(engine) == ["FACILI:D1", "FACILI:D2", "FACILI:D9"]
-    assert _tree(folder) == [f"done/{_today()}/{n}" for n in (
+    assert tree(folder) == [f"done/{today()}/{n}" for n in (
         "ImportClients.csv", "ImportClients.csv.report.json",
         "ImportDocuments.csv", "ImportDocuments.csv.report.json")]
 
@@ -171,7 +153,7 @@ def test_a_crash_between_the_commit_and_the_move_reads_the_file_again_without_du
     again = receive(engine, "FACILI")
     assert [(i.identifier, i.state) for i in again.items] == [
         ("D20", "already_received"), ("D21", "already_received")]
-    assert _count(engine, s.sales_documents) == 5
+    assert count(engine, s.sales_documents) == 5
 
 
 def _customer_codes(engine: Engine) -> list[tuple[str]]:
@@ -203,15 +185,15 @@ def test_a_crash_inside_a_file_transaction_writes_nothing_of_that_file(
     with _failing_write(monkeypatch, RuntimeError("killed")), \
             pytest.raises(RuntimeError, match="killed"):
         receive(engine, "FACILI")
-    assert _count(engine, s.sales_documents) == 0
-    assert _count(engine, s.sales_document_lines) == 0
+    assert count(engine, s.sales_documents) == 0
+    assert count(engine, s.sales_document_lines) == 0
     assert {c for (c,) in _customer_codes(engine)} == {"CLI1", "CLI2", "NEWC"}  # not NEWN
-    assert _count(engine, s.counters, s.counters.c.name == "econnector.C") == 0
+    assert count(engine, s.counters, s.counters.c.name == "econnector.C") == 0
     with engine.connect() as conn:
         files = set(conn.execute(select(s.sync_history.c.file)).scalars())
     assert files == {"ImportClients.csv"}  # history without the items of the crashed file
-    assert _tree(folder) == ["ImportDocuments.csv", f"done/{_today()}/ImportClients.csv",
-                             f"done/{_today()}/ImportClients.csv.report.json"]
+    assert tree(folder) == ["ImportDocuments.csv", f"done/{today()}/ImportClients.csv",
+                             f"done/{today()}/ImportClients.csv.report.json"]
 
     report = receive(engine, "FACILI")  # the file is still waiting: received whole now
     assert [(i.identifier, i.state) for i in report.items] == [
@@ -238,11 +220,11 @@ def test_a_database_error_in_a_file_leaves_it_waiting_and_the_run_goes_on(
     # the report says what the dossier holds: nothing of the file rolled back
     assert (report.written["customers_created"], report.written["sales_documents"]) == (1, 0)
     assert report.as_json()["unmapped"] == []
-    assert _count(engine, s.sales_documents) == 0
-    assert _count(engine, s.customers, s.customers.c.code == "NEWN") == 0
-    assert _count(engine, s.sync_history, s.sync_history.c.file == "ImportDocuments_1.csv") == 0
-    assert _tree(folder) == ["ImportDocuments_1.csv", f"done/{_today()}/ImportClients_1.csv",
-                             f"done/{_today()}/ImportClients_1.csv.report.json"]
+    assert count(engine, s.sales_documents) == 0
+    assert count(engine, s.customers, s.customers.c.code == "NEWN") == 0
+    assert count(engine, s.sync_history, s.sync_history.c.file == "ImportDocuments_1.csv") == 0
+    assert tree(folder) == ["ImportDocuments_1.csv", f"done/{today()}/ImportClients_1.csv",
+                             f"done/{today()}/ImportClients_1.csv.report.json"]
     with engine.connect() as conn:
         run = conn.execute(select(s.sync_runs)).one()
     assert run.finished_at is not None
@@ -263,7 +245,7 @@ def test_a_second_reception_exits_at_once_while_one_is_running(
     assert report.summary().startswith("FACILI: another reception")
     assert report.items == [] and report.files == []
     assert _snapshot(engine) == before  # not even a run in the history
-    assert _tree(folder) == ["ImportDocuments.csv"]
+    assert tree(folder) == ["ImportDocuments.csv"]
     assert receive(engine, "FACILI").exit_code == 0  # once the lock is released
 
 
@@ -310,7 +292,7 @@ def test_two_processes_receiving_the_same_files_create_every_document_once(
         lines = conn.execute(select(func.count()).select_from(s.sales_document_lines)
                              ).scalar_one()
     assert len(set(numbers)) == 160 and lines == 320
-    done = [p for p in _tree(folder) if p.endswith(".csv")]
+    done = [p for p in tree(folder) if p.endswith(".csv")]
     assert sorted(Path(p).name for p in done) == [f"ImportDocuments_{n}.csv" for n in range(4)]
 
 
@@ -337,12 +319,12 @@ def test_a_dry_run_writes_nothing_moves_nothing_and_gives_the_states_of_the_real
     drop(folder, "ImportDocuments_0.csv", DOCUMENT_COLUMNS, _docs(1))
     receive(engine, "FACILI")
     _mixed_drop(folder)
-    before, tree = _snapshot(engine), _tree(folder)
+    before, files = _snapshot(engine), tree(folder)
 
     dry = receive(engine, "FACILI", dry_run=True)
     assert dry.dry_run and dry.error is None
     assert _snapshot(engine) == before  # nothing written, no history, counters untouched
-    assert _tree(folder) == tree  # nothing moved
+    assert tree(folder) == files  # nothing moved
 
     real = receive(engine, "FACILI")
     left, right = dry.as_json(), real.as_json()
@@ -405,7 +387,7 @@ def test_the_report_counts_every_kind_of_write_even_when_none(
 def test_a_dry_run_is_not_recorded(engine: Engine, dossier: dict[str, Any]) -> None:
     drop(dossier["folder"], "ImportDocuments.csv", DOCUMENT_COLUMNS, _docs(1))
     receive(engine, "FACILI", dry_run=True)
-    assert _count(engine, s.sync_runs) == 0 and _count(engine, s.sync_history) == 0
+    assert count(engine, s.sync_runs) == 0 and count(engine, s.sync_history) == 0
 
 
 # ---------------------------------------------------------------------------- exit status
@@ -427,7 +409,7 @@ def test_exit_0_and_a_recorded_run_when_there_is_nothing_to_receive(
         0, "FACILI", [], [])
     assert report.summary() == "FACILI: 0 synchronised, 0 already received, 0 waiting, " \
                                "0 in error"
-    assert _count(engine, s.sync_runs) == 1
+    assert count(engine, s.sync_runs) == 1
 
 
 @pytest.mark.parametrize("problem", ["waiting", "error", "failed file"])
@@ -459,7 +441,7 @@ def test_exit_1_for_an_unknown_connector_and_nothing_written(engine: Engine,
         assert report.error is not None
     assert "unknown connector NOPE" in receive(engine, "nope").error
     assert _snapshot(engine) == before
-    assert _tree(dossier["folder"]) == ["ImportDocuments.csv"]
+    assert tree(dossier["folder"]) == ["ImportDocuments.csv"]
 
 
 def test_exit_1_for_invalid_settings_and_nothing_written(engine: Engine,
@@ -474,4 +456,4 @@ def test_exit_1_for_invalid_settings_and_nothing_written(engine: Engine,
     assert "customer_family is required" in report.error
     assert report.summary() == f"FACILI: {report.error}"
     assert _snapshot(engine) == before
-    assert _tree(dossier["folder"]) == ["ImportDocuments.csv"]
+    assert tree(dossier["folder"]) == ["ImportDocuments.csv"]
