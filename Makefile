@@ -39,7 +39,7 @@ airflow: $(STAMP) ## Start Airflow (standalone) on this project: UI on http://lo
 		exec $(VENV)/bin/airflow standalone
 
 bench: $(STAMP) ## Run the benchmarks (bench/)
-	@$(EMBEDDED) && for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	@$(EMBEDDED) && for b in bench/[!_]*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 lint: $(STAMP) ## ruff
 	@$(VENV)/bin/ruff check .

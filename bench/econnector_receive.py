@@ -30,6 +30,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _database import database  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 CONNECTOR = "FACILI"
@@ -59,18 +62,6 @@ def _stage(url: str) -> None:
                       "outcomes": [f["outcome"] for f in report.files],
                       "messages": sorted({m for i in report.items for m in i.messages
                                           if not m.startswith("already received as ")})[:5]}))
-
-
-def _database(server: str, name: str, drop: bool = False) -> str:
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    found = make_url(server).set(database=name, drivername="postgresql+psycopg")
-    return found.render_as_string(hide_password=False)
 
 
 def _dossier(url: str, documents: int) -> list[tuple[str, str, str, int, int]]:
@@ -202,7 +193,7 @@ def main() -> int:
     os.environ["COMPTOIR_HOME"] = str(work / "home")
     n = args.documents
     name = f"comptoir_bench_econnector_{os.getpid()}"
-    url = f"sqlite:///{work / 'dossier.db'}" if args.sqlite else _database(args.server, name)
+    url = f"sqlite:///{work / 'dossier.db'}" if args.sqlite else database(args.server, name)
     targets = dict(TARGETS, first=SQLITE_FIRST if args.sqlite else TARGETS["first"])
     targets = {stage: seconds * n / 100_000 for stage, seconds in targets.items()}
     failed = False
@@ -256,7 +247,7 @@ def main() -> int:
               f"{peak / 2**20:,.0f} MiB (target 1,024 MiB): {'met' if met else 'MISSED'}")
     finally:
         if not args.sqlite:
-            _database(args.server, name, drop=True)
+            database(args.server, name, drop=True)
         shutil.rmtree(work, ignore_errors=True)
     return 1 if failed else 0
 

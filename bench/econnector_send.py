@@ -25,6 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _database import database  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 TARGET = 30.0               # seconds per million customers
@@ -47,17 +50,6 @@ def _stage(url: str) -> None:
     print(json.dumps({"seconds": seconds, "peak": peak, "summary": report.summary(),
                       "exit_code": report.exit_code, "files": report.files,
                       "left_out": len(report.items)}))
-
-
-def _database(server: str, name: str, drop: bool = False) -> str:
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    return make_url(server).set(database=name).render_as_string(hide_password=False)
 
 
 def _dossier(url: str, customers: int) -> None:
@@ -102,7 +94,7 @@ def main() -> int:
         return 0
     work = Path(tempfile.mkdtemp(prefix="comptoir-bench-send-"))
     name = f"comptoir_bench_send_{os.getpid()}"
-    url = _database(args.server, name)
+    url = database(args.server, name)
     try:
         start = time.perf_counter()
         _dossier(url, args.customers)
@@ -123,7 +115,7 @@ def main() -> int:
             lines = sum(block.count(b"\r\n") for block in iter(lambda: handle.read(1 << 22),
                                                                  b""))
     finally:
-        _database(args.server, name, drop=True)
+        database(args.server, name, drop=True)
         shutil.rmtree(work, ignore_errors=True)
     left_out = args.customers // UNENCODABLE_EVERY
     expected = args.customers - left_out

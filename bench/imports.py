@@ -41,6 +41,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _database import database  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 RATIO_LIMIT = 3.0        # the issue's target, against the bare COPY (reported)
 FLOOR_LIMIT = 2.0        # what the exit status guards: against COPY into the dossier table
@@ -144,17 +147,6 @@ def _table_copy(url: str, table: str) -> float:
         return seconds
 
 
-def _database(server: str, name: str, drop: bool = False) -> str:
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    return make_url(server).set(database=name).render_as_string(hide_password=False)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -191,7 +183,7 @@ def big_files(args: argparse.Namespace) -> int:
     print(f"files: {args.rows:,} customers and articles written in "
           f"{time.perf_counter() - start:.1f} s ({work})")
     name = f"comptoir_bench_{os.getpid()}"
-    url = _database(args.server, name)
+    url = database(args.server, name)
     failed = False
     within = True
     try:
@@ -219,7 +211,7 @@ def big_files(args: argparse.Namespace) -> int:
         failed |= not _rerun(firsts["customers"], work / "customers.csv", url,
                              work / "report-customers-again")
     finally:
-        _database(args.server, name, drop=True)
+        database(args.server, name, drop=True)
         shutil.rmtree(work, ignore_errors=True)
     print(f"import within {RATIO_LIMIT:g} × bare COPY: {'met' if within else 'MISSED'}; "
           f"within {FLOOR_LIMIT:g} × table COPY and under 1.5 GiB: "

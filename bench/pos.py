@@ -36,6 +36,9 @@ import time
 import zipfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _database import database  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 TARGET = 60.0          # spec/pos.md: the whole chain, per million tickets
@@ -100,18 +103,6 @@ def _stage(stage: str, url: str, folder: str) -> None:
                                            ).scalar()
     print(json.dumps({"seconds": seconds, "peak": peak, "exit": int(report.exit_code),
                       "counts": counts, **extra}, default=str))
-
-
-def _database(server: str, name: str, drop: bool = False) -> str:
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    found = make_url(server).set(database=name, drivername="postgresql+psycopg")
-    return found.render_as_string(hide_password=False)
 
 
 def _references(url: str) -> dict:
@@ -244,7 +235,7 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="comptoir-bench-pos-"))
     name = f"comptoir_bench_pos_{os.getpid()}"
-    url = _database(args.server, name)
+    url = database(args.server, name)
     failed = False
     try:
         migrate.upgrade(url)
@@ -299,7 +290,7 @@ def main() -> int:
               f"({chain_before_post:.1f} s)")
         failed |= total > 2 * TARGET * args.tickets / 1_000_000
     finally:
-        _database(args.server, name, drop=True)
+        database(args.server, name, drop=True)
         shutil.rmtree(work, ignore_errors=True)
     return 1 if failed else 0
 

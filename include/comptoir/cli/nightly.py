@@ -156,8 +156,9 @@ def _summary(results: list[dict[str, Any]], started: float, home: Path) -> None:
                           _gist(reports[0].body) if reports else "")
     out.print(table)
     produced = sorted(
-        p for folder in ("outbox", "mail", "backups") if (home / folder).exists()
+        p for folder in ("outbox", "mail", "backups", "connectors") if (home / folder).exists()
         for p in (home / folder).rglob("*") if p.is_file() and p.stat().st_mtime >= started
+        and (folder != "connectors" or p.parent.name == "out")  # the snapshots sent
     )
     if produced:
         out.print(f"[bold]Files produced[/] ({len(produced)}):")
