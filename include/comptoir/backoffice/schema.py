@@ -502,6 +502,7 @@ purchase_orders = Table(
     Column("reference", String(120)),
     Column("sent_at", DateTime(timezone=True), doc="When it was e-mailed to the supplier"),
     created(),
+    Column("sent_message_id", String(250), doc="Message-ID of the inter-site mail that sent it"),
     CheckConstraint(
         "status IN ('draft', 'confirmed', 'pending', 'received')", name="status"
     ),
@@ -821,21 +822,70 @@ sync_history = Table(
     CheckConstraint("status IN ('ok', 'error', 'skipped', 'waiting')", name="status"),
 )
 
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("login", String(60), nullable=False, unique=True),
+    Column("name", String(120)),
+    Column("email", String(200)),
+    created(),
+)
+
+intersite_sites = Table(
+    "intersite_sites",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    code(nullable=False, unique=True),
+    Column("name", String(120)),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
+    Column("depot_id", Integer, ForeignKey("depots.id")),
+    created(),
+)
+
+intersite_site_senders = Table(
+    "intersite_site_senders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site_id", Integer, ForeignKey("intersite_sites.id"), nullable=False, index=True),
+    Column("address", String(200), nullable=False, unique=True, doc="Lower-case"),
+)
+
+intersite_mails = Table(
+    "intersite_mails",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(250), nullable=False, unique=True,
+           doc="The Message-ID, else sha256:<hex digest of the raw message>"),
+    Column("source", String(250)),
+    Column("uid", String(120), doc="IMAP UID or POP3 UIDL"),
+    Column("sender", String(250)),
+    Column("subject", String(250)),
+    Column("site_id", Integer, ForeignKey("intersite_sites.id")),
+    Column("outcome", String(10), nullable=False),
+    Column("rule", String(40)),
+    Column("report", Text, doc="JSON: the message's part of the report"),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("outcome IN ('processed', 'rejected')", name="outcome"),
+)
+
 intersite_messages = Table(
     "intersite_messages",
     metadata,
     Column("id", Integer, primary_key=True),
     Column("sender_site", String(60), nullable=False),
     Column("order_ref", String(60), nullable=False),
-    Column("message_id", String(250)),
+    Column("message_id", String(250), doc="The key of the mail that carried the order"),
     Column("document_id", Integer, ForeignKey("sales_documents.id")),
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("mail_id", Integer, ForeignKey("intersite_mails.id")),
     UniqueConstraint("sender_site", "order_ref", name="uq_intersite_messages_key"),
 )
 
 Index("ix_journal_entry_lines_account_lettering", journal_entry_lines.c.account_id,
       journal_entry_lines.c.lettering_code)
 Index("ix_sales_documents_type_date", sales_documents.c.type, sales_documents.c.date)
+Index("ix_intersite_mails_source_uid", intersite_mails.c.source, intersite_mails.c.uid)
 Index("ix_sync_history_connector_created_at", sync_history.c.connector,
       sync_history.c.created_at)
 #: One document per partner identifier: two runs at once cannot both create it.

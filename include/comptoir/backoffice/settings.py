@@ -93,6 +93,31 @@ def _email(value: str) -> str:
     return check_address(value)
 
 
+def _site_code(value: str) -> str:
+    v = value.strip()
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", v):
+        raise ValueError("expected 1 to 40 letters, digits, '-', '_' or '.'")
+    return v
+
+
+def _mail_source(value: str) -> str:
+    import json
+
+    from pydantic import TypeAdapter, ValidationError
+
+    from comptoir.exchange.endpoints import InboxSource
+
+    try:
+        source = TypeAdapter(InboxSource).validate_python(json.loads(value))
+    except (ValueError, ValidationError) as exc:
+        raise ValueError(f"expected a mail source as JSON ({str(exc).splitlines()[0]})"
+                         ) from None
+    if source.kind not in ("imap", "pop3", "mail_folder"):
+        raise ValueError("expected a mailbox: kind imap, pop3 or mail_folder")
+    return json.dumps(source.model_dump(mode="json", exclude_defaults=True) | {
+        "kind": source.kind}, ensure_ascii=False, sort_keys=True)
+
+
 def _siren(value: str) -> str:
     v = value.replace(" ", "").strip()
     if not re.fullmatch(r"[0-9]{9}", v) or not luhn_valid(v):
@@ -161,6 +186,14 @@ KNOWN: dict[str, Setting] = {
                 _email),
         Setting("pos_lan_folder", None, "LAN folder a register copies its tickets to",
                 _folder),
+        # Inter-site orders (spec/intersite.md)
+        Setting("intersite_site_code", None, "Site code of this dossier in inter-site "
+                "orders (1-40 letters, digits, -, _, .); required to send", _site_code),
+        Setting("intersite_source", None, "Mailbox inter-site orders are received from, as "
+                'JSON (e.g. {"kind": "imap", "conn_id": "imap_appros"}); unset: the mail '
+                "folder incoming", _mail_source),
+        Setting("intersite_ack_from", None, "Address acknowledgements of inter-site orders "
+                "are sent from", _email),
     ]
 }
 

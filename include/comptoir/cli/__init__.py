@@ -23,7 +23,8 @@ app = typer.Typer(
 #: Modules of this package that add commands (each defines `register(app)`).
 COMMAND_MODULES = ["db", "settings", "tasks", "messages", "spool", "mode", "demo", "imports",
                    "nightly", "pos", "accounting", "connector", "connector_mappings",
-                   "connector_sync", "connector_send"]
+                   "connector_sync", "connector_send", "users", "intersite", "intersite_send",
+                   "intersite_receive"]
 
 err = Console(stderr=True)
 
