@@ -113,10 +113,11 @@ class RunOperator(DefinitionOperator):
 
     def run_step(self, context: Any) -> None:
         from comptoir.automation import runner
+        from comptoir_airflow.exchange.factory import CONNECTOR
 
         outcome = self.recorded(context, lambda definition: runner.produce(
             definition, context["run_id"], overrides=self.overrides(definition, context),
-            log=self.log.info))
+            log=self.log.info, connector=CONNECTOR))
         if self.asset_alias and outcome.assets:
             from airflow.sdk import Asset
 

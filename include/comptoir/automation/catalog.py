@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from comptoir.automation.task_inbox import TaskInbox
+    from comptoir.exchange.fetch import Connector
 
 __all__ = [
     "TEMPLATES",
@@ -117,6 +118,8 @@ class RunContext:
     log: Callable[[str], None]
     inbox: TaskInbox | None = None
     """The task's inbox (types on the `inbox` template): the files waiting there."""
+    connector: Connector | None = None
+    """Opens the server side of a source (a mailbox a core function reads itself)."""
 
 
 @dataclass(frozen=True)

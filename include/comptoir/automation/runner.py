@@ -127,8 +127,12 @@ def produce(
     overrides: dict[str, Any] | None = None,
     engine: Engine | None = None,
     log: Log = _print,
+    connector: Connector | None = None,
 ) -> StepOutcome:
     """Run the task's core function and put its files, named, into the spool.
+
+    `connector` opens servers for a core function that reads a mailbox itself (inter-site
+    orders); the operator passes Airflow's.
 
     A core function that reports a partial failure (`TaskOutput.error`) still has its
     files spooled and its assets returned; the outcome is not ok.
@@ -146,7 +150,7 @@ def produce(
         inbox = (inbox_of(task_type, definition.id, options)
                  if isinstance(options, InboxOptions) else None)
         ctx = RunContext(definition.id, run_id, engine, work, moment, definition.filename, log,
-                         inbox)
+                         inbox, connector)
         output = task_type.run(ctx, options)
         lines = list(output.summary)
         named = []
@@ -311,7 +315,8 @@ def run_task(
                                               overrides=overrides, log=log))
     if proceed:
         proceed = step(task_type.step, lambda: produce(definition, run_id, overrides=overrides,
-                                                       engine=engine, log=log))
+                                                       engine=engine, log=log,
+                                                       connector=connector))
     if proceed and task_type.produces_files:
         assert transport is not None
         own = outcomes[-1].entries if outcomes[-1] is not None else []
