@@ -243,10 +243,12 @@ class MailMessage:
     subject: str
     date: str | None
     message: EmailMessage = field(repr=False)
+    raw: bytes = field(default=b"", repr=False, compare=False)
+    """The bytes the message was parsed from (empty when built otherwise)."""
 
     @classmethod
     def parse(cls, message_id: str, raw: bytes) -> MailMessage:
-        """A message from its RFC 5322 bytes."""
+        """A message from its RFC 5322 bytes (or only its header block)."""
         message = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         return cls(
@@ -256,6 +258,7 @@ class MailMessage:
             subject=_header(message, "Subject") or "",
             date=_header(message, "Date"),
             message=message,
+            raw=raw,
         )
 
     @property
@@ -382,9 +385,26 @@ class MailFolder:
             return None
         return MailMessage.parse(handle, raw)
 
+    def headers(self, handle: str) -> MailMessage | None:
+        """The message's header block only (no body read); None if the file is gone."""
+        try:
+            with (self.folder / handle).open("rb") as file:
+                lines = []
+                for line in file:
+                    if not line.strip(b"\r\n"):
+                        break
+                    lines.append(line)
+        except FileNotFoundError:
+            return None
+        return MailMessage.parse(handle, b"".join(lines) + b"\r\n")
+
     def done(self, handle: str, *, kept: bool) -> None:
         """Move the file to `processed/<today>/` (`NAME-2.eml` when the name is taken)."""
-        target_folder = self.folder / "processed" / dt.date.today().isoformat()
+        self.file(handle)
+
+    def file(self, handle: str, folder: str = "processed", day: dt.date | None = None) -> None:
+        """Move the file to `<folder>/<day>/` (default today; `NAME-2.eml` when taken)."""
+        target_folder = self.folder / folder / (day or dt.date.today()).isoformat()
         target_folder.mkdir(parents=True, exist_ok=True)
         source = self.folder / handle
         if not source.is_file():
