@@ -41,6 +41,7 @@ from comptoir.econnector.lookup import lookup
 from comptoir.econnector.sync_report import Item
 from comptoir.imports import loader
 from comptoir.imports.values import parse_date, parse_decimal
+from comptoir.rounding import half_up
 
 __all__ = ["DOCUMENT_COLUMNS", "DOCUMENT_MANDATORY", "RULES", "receive_documents"]
 
@@ -58,12 +59,6 @@ _NUMBERS = {"QTE": (3, 15), "PU_HT": (4, 15), "REMISE": (3, 6), "TOTAL_TTC": (2,
 _SYNCHRONISED = "Synchronisé"
 #: Rows per SQLite executemany (its parameter dicts are built a slice at a time).
 _SLICE = 25_000
-
-
-def _half_up(numerator: np.ndarray, denominator: int) -> np.ndarray:
-    """Integer division rounded half away from zero (Python integers: no overflow)."""
-    sign = np.where(numerator < 0, -1, 1)
-    return sign * ((abs(numerator) * 2 + denominator) // (2 * denominator))
 
 
 class _Problems:
@@ -202,13 +197,13 @@ def receive_documents(conn: Connection, batch: Batch, frame: pd.DataFrame) -> No
     price = np.array([p if not pd.isna(p) else (0 if pd.isna(a) else int(a))
                       for p, a in zip(price, fallback, strict=True)], dtype=object)
     discount = parsed["REMISE"].fillna(0).astype(object).to_numpy()
-    f["_total"] = _half_up(quantity * price * (100_000 - discount), 10**10)
+    f["_total"] = half_up(quantity * price * (100_000 - discount), 10**10)
     f["_price"] = pd.array([int(p) for p in price], dtype="Int64")
     f["_name"] = article_rows["name"].to_numpy()
     f["_rate"] = article_rows["rate_s"].fillna(0).astype(int).to_numpy()
     f["_vat"] = article_rows["vat"].to_numpy()
     taxes = f.groupby(["DOC_ID", "_rate"], sort=False)["_total"].sum().reset_index()
-    taxes["_tax"] = _half_up(taxes["_total"].to_numpy(dtype=object)
+    taxes["_tax"] = half_up(taxes["_total"].to_numpy(dtype=object)
                              * taxes["_rate"].to_numpy(dtype=object), 100_000)
     docs["excl"] = f.groupby("DOC_ID", sort=False)["_total"].sum()
     docs["tax"] = taxes.groupby("DOC_ID", sort=False)["_tax"].sum()
