@@ -96,7 +96,10 @@ class SmtpMailer:
             to = recipients(message)
             wire = copy.deepcopy(message)
             del wire["Bcc"]
-            self._transaction(client, sender, to, wire.as_bytes())
+            # CRLF on the wire: smtplib sends bytes as they are, and bare LFs make one
+            # over-long line for the server (RFC 5321 4.5.3.1.6)
+            data = wire.as_bytes(policy=wire.policy.clone(linesep="\r\n"))
+            self._transaction(client, sender, to, data)
         except OSError as exc:  # smtplib's errors are OSErrors too
             raise ConnectionLost(self.name, str(exc) or type(exc).__name__) from exc
         finally:
@@ -121,9 +124,11 @@ class SmtpMailer:
             client.rset()
             raise RecipientRefused(self.name, "; ".join(refused))
         try:
-            client.data(data)
+            code, text = client.data(data)
         except smtplib.SMTPDataError as exc:
             raise MessageRefused(self.name, _reply(exc.smtp_code, exc.smtp_error)) from exc
+        if code != 250:  # smtplib returns the reply to the message's end, never raises it
+            raise MessageRefused(self.name, _reply(code, text))
 
     def check(self) -> None:
         """Connect and log in, then leave."""
