@@ -42,7 +42,7 @@ from comptoir.exchange.endpoints import (
 from comptoir.exchange.errors import CommandRefused, InboxError, UnsafeFileName
 from comptoir.exchange.inbox import Inbox
 from comptoir.exchange.ledger import FetchLedger, content_digest, ledger_key
-from comptoir.exchange.mail import Mailbox, MailMessage
+from comptoir.exchange.mail import Mailbox, Mailer, MailMessage
 from comptoir.exchange.names import is_temporary, matches, printable, safe_name
 from comptoir.exchange.transports import (
     FileChanged,
@@ -75,6 +75,10 @@ class Connector(Protocol):
 
     def mailbox(self, source: MailboxSource) -> contextlib.AbstractContextManager[Mailbox]:
         """The source's mailbox in an open session, closed at the end."""
+        ...
+
+    def mailer(self, conn_id: str | None = None) -> Mailer:
+        """The installation's mail backend (`.eml` files, or SMTP on `conn_id`)."""
         ...
 
 
