@@ -24,10 +24,11 @@ out = Console()
 CATEGORY_ORDER = ["Import-Export", "Editions", "Historiques", "Autres", "Système"]
 SPOOL_RETRY_DAG = "comptoir_spool_retry"
 #: Types that run first in their category, in this order: later tasks read what they write
-#: (imports, the partner's files and POS tickets loaded, then the tickets invoiced, then
-#: posted; the partner connector's sending comes later in Import-Export).
-FIRST_TYPES = ("imports", "econnector_receive", "pos_tickets", "pos_invoicing",
-               "pos_accounting")
+#: (imports, the partner's files, the inter-site orders sent then received, and POS tickets
+#: loaded, then the tickets invoiced, then posted; the partner connector's sending comes
+#: later in Import-Export).
+FIRST_TYPES = ("imports", "econnector_receive", "intersite_send", "intersite_receive",
+               "pos_tickets", "pos_invoicing", "pos_accounting")
 #: Types that run after the "Autres" category: the FEC exports what the posting wrote.
 AFTER_POSTING = ("accounting_fec",)
 
@@ -68,6 +69,7 @@ def register(app: typer.Typer) -> None:
             _fill_demo(seed)
             _stage_demo_imports()
             _stage_demo_connector()
+            _stage_demo_intersite()
             _stage_demo_tickets()
         loaded = load_folder()
         for error in loaded.errors:
@@ -121,6 +123,16 @@ def _stage_demo_connector() -> None:
     out.print(f"partner connector {staged.connector.code}: {staged.mapped} partner article "
               f"codes mapped; the partner dropped {', '.join(p.name for p in staged.files)} "
               f"into {staged.connector.import_folder}", highlight=False)
+
+
+def _stage_demo_intersite() -> None:
+    from comptoir.backoffice.engine import get_engine
+    from comptoir.demo.intersite import stage_intersite
+
+    staged = stage_intersite(get_engine())
+    out.print(f"inter-site orders: site {staged.site} (this dossier plays both roles) has "
+              f"{len(staged.orders)} confirmed orders for {staged.supplier} to mail "
+              f"({', '.join(staged.orders)})", highlight=False)
 
 
 def _stage_demo_tickets() -> None:

@@ -149,7 +149,8 @@ def test_the_nightly_batch_receives_the_partner_files_right_after_the_imports(
     imports = [i for i, kind in enumerate(types) if kind == "imports"]
     assert imports and max(imports) == receive_at - 1
     assert types[:receive_at] == ["imports"] * receive_at
-    assert types[receive_at + 1] == "pos_tickets"
+    assert types[receive_at + 1] == "intersite_send"  # then the inter-site orders
+    assert types.index("pos_tickets") > receive_at
     send_at = order.index("facili-send")
     assert send_at > receive_at
     assert by_id["facili-send"].task_type.category.value == "Import-Export"
