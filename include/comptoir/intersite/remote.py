@@ -25,18 +25,17 @@ from sqlalchemy import Engine, select
 
 from comptoir.backoffice.schema import intersite_mails
 from comptoir.errors import ComptoirError
-from comptoir.exchange.endpoints import ImapInboxSource
 from comptoir.exchange.mail import Mailbox, Mailer, MailMessage
 from comptoir.intersite.order_intake import Prices
 from comptoir.intersite.received_mail import header_key, message_key
 from comptoir.intersite.reception import receive
 from comptoir.intersite.reception_report import ReceptionReport
+from comptoir.intersite.source_defaults import PROCESSED_MAILBOX, intersite_source
 from comptoir.intersite.sources import failed, receive_mail_folder, source_name
 
 __all__ = ["PROCESSED_MAILBOX", "RESULT_MARKER", "KnownMessages", "MailboxOpener",
            "intersite_source", "open_mailbox", "receive_source", "waiting"]
 
-PROCESSED_MAILBOX = "Comptoir/Commandes inter-sites"
 RESULT_MARKER = "COMPTOIR-INTERSITE "
 """Starts the line where `comptoir_airflow.intersite_receive` prints its report (JSON)."""
 
@@ -48,15 +47,6 @@ class MailboxOpener(Protocol):
                 ) -> contextlib.AbstractContextManager[Mailbox]:
         """The source's mailbox in an open session (`every_message`: read ones too)."""
         ...
-
-
-def intersite_source(source: Any) -> Any:
-    """The source, an IMAP one's `processed_mailbox` defaulting to the inter-site folder
-    (`Comptoir/Commandes inter-sites`) when it was not given (`null` stays `null`)."""
-    if isinstance(source, ImapInboxSource) and "processed_mailbox" not in \
-            source.model_fields_set:
-        return source.model_copy(update={"processed_mailbox": PROCESSED_MAILBOX})
-    return source
 
 
 class KnownMessages:

@@ -68,7 +68,9 @@ class Options(InboxOptions):
         if value.kind not in ("imap", "pop3", "mail_folder"):
             raise ValueError("inter-site orders are read from a mailbox: imap, pop3 or "
                              "mail_folder")
-        return value
+        from comptoir.intersite.source_defaults import intersite_source
+
+        return intersite_source(value)  # the processed folder said in the trigger form
 
 
 def check_source(task_id: str, options: Options, connector: Any,
