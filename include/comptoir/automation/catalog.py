@@ -7,6 +7,12 @@ DAG template (`default`: run >> deliver >> report; `inbox`: fetch >> run >> deli
 report). Templates are registered by name in `comptoir_airflow`; the core never names a
 plugins module.
 
+An inbox type's fetch step normally brings the source's files into the task's inbox. A
+type whose core function reads its source itself (the inter-site reception reads a
+mailbox through `RunContext.connector`, message by message) declares `fetch`: its fetch
+step then only checks that the source can be opened and says what waits, and nothing is
+extracted into an inbox.
+
 The catalog finds the declaring modules itself: it reads the source files of the
 `comptoir` package for a line starting with `TASK_TYPE = TaskType(` and imports only
 those. Adding a type is writing that module, nothing else. Type modules stay light at
@@ -152,6 +158,10 @@ class TaskType:
     inbox: Callable[[str, Any], TaskInbox] | None = None
     """`(task id, options) -> TaskInbox`: where an inbox type's files wait, when not in the
     task's own inbox (the partner connector's import folder)."""
+    fetch: Callable[[str, Any, Connector | None, Callable[[str], None]], list[str]] | None = None
+    """`(task id, options, connector, log) -> report lines`: the fetch step of an inbox type
+    whose core function reads its source itself. It replaces the bringing of files into
+    the inbox: it checks the source can be opened and says what waits (raises when not)."""
 
     def __post_init__(self) -> None:
         if self.template not in TEMPLATES:

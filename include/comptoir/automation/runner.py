@@ -4,7 +4,8 @@ The steps are the Airflow tasks of the DAG templates, each called by a thin oper
 `run_task()` chains them in one process for tests and scripts.
 
 1. `fetch()` (types on the `inbox` template): fills the task's inbox from its source
-   through a `Connector` (`comptoir.exchange.fetch`).
+   through a `Connector` (`comptoir.exchange.fetch`); a type with its own `fetch` (one
+   that reads its source itself) only checks the source can be opened.
 2. `produce()`: the type's core function runs (with the task's inbox, for inbox types)
    and writes files into a work folder; they are renamed from the file-name template
    (rendered at the start of the run, in the dossier's time zone) and copied into the
@@ -104,12 +105,19 @@ def fetch(
     overrides: dict[str, Any] | None = None,
     log: Log = _print,
 ) -> StepOutcome:
-    """Fill the task's inbox from its source (nothing to do for a local folder)."""
+    """Fill the task's inbox from its source (nothing to do for a local folder); a type
+    that reads its source itself (`TaskType.fetch`) only checks it can be opened."""
     from comptoir.exchange.endpoints import LocalInboxSource
     from comptoir.exchange.fetch import fetch as fetch_source
 
     options = definition.typed_options(overrides)
     assert isinstance(options, InboxOptions)
+    own = definition.task_type.fetch
+    if own is not None:
+        lines = own(definition.id, options, connector, log)
+        for line in lines:
+            log(line)
+        return StepOutcome("fetch", True, lines)
     inbox = inbox_of(definition.task_type, definition.id, options)
     if isinstance(inbox.source, LocalInboxSource):  # the folder is the inbox itself
         return StepOutcome("fetch", True, [f"Inbox: {inbox.describe()}"])

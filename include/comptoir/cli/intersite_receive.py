@@ -4,14 +4,16 @@
 `receive` reads a mailbox and records the orders of known sites as customer orders; it
 prints the summary line, `--report` writes the JSON report. Exit status: 0 nothing
 rejected; 3 a message or an order rejected; 1 the mailbox could not be read, the source
-is invalid or the dossier has no known site (nothing written). IMAP and POP3 are read by
-the Airflow plugins; this command reads a mail folder.
+is invalid or the dossier has no known site (nothing written). A mail folder is read
+here; IMAP and POP3 mailboxes in a subprocess of the Airflow plugins
+(`comptoir_airflow.intersite_receive`), which resolves the Airflow connection.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -19,6 +21,9 @@ from rich.markup import escape
 
 from comptoir.cli.intersite import intersite_app
 from comptoir.cli.output import JSON_HELP, print_listing
+
+if TYPE_CHECKING:
+    from comptoir.intersite.reception_report import ReceptionReport
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -28,8 +33,35 @@ sites_app = typer.Typer(help="Known sites: the distributors whose orders the cen
 intersite_app.add_typer(sites_app, name="sites")
 
 SITE_COLUMNS = ("code", "name", "customer", "depot", "senders")
-NOT_YET = ("{option}: reading IMAP or POP3 mailboxes from the comptoir command is not "
-           "available yet; use the intersite_receive task, or a mail folder (--mail-folder)")
+
+
+def _receive_remote(source: Any, prices: str, acknowledge: bool, dry_run: bool
+                    ) -> ReceptionReport:
+    """The reception of an IMAP or POP3 source, in a subprocess that loads Airflow."""
+    from comptoir.cli.airflow_process import AirflowUnavailable, last_line, log_file, run_module
+    from comptoir.intersite.reception_report import ReceptionReport
+    from comptoir.intersite.remote import RESULT_MARKER
+    from comptoir.intersite.sources import failed, source_name
+
+    args = [source.model_dump_json(exclude_unset=True), "--prices", prices]
+    args += ["--acknowledge"] if acknowledge else []
+    args += ["--dry-run"] if dry_run else []
+    log = log_file("intersite-receive")
+    try:
+        _, output = run_module("comptoir_airflow.intersite_receive", args, log=log)
+    except AirflowUnavailable as exc:
+        return failed(source_name(source), dry_run, str(exc))
+    found = [line[len(RESULT_MARKER):] for line in output.splitlines()
+             if line.startswith(RESULT_MARKER)]
+    if not found:
+        return failed(source_name(source), dry_run,
+                      f"the reception did not complete: {last_line(output)} (see {log})")
+    data = json.loads(found[-1])
+    return ReceptionReport(source=data["source"], dry_run=data["dry_run"],
+                           started_at=data["started_at"], finished_at=data["finished_at"],
+                           error=data["error"], messages=data["messages"],
+                           acknowledgements=data["acknowledgements"],
+                           warnings=data.get("warnings", 0))
 
 
 def register(app: typer.Typer) -> None:
@@ -85,7 +117,9 @@ def receive_command(
     imap: str | None = typer.Option(None, "--imap", help="An Airflow IMAP connection."),
     mailbox: str = typer.Option("INBOX", "--mailbox", help="The IMAP folder to read."),
     processed_mailbox: str | None = typer.Option(None, "--processed-mailbox",
-                                                 help="Where processed IMAP messages go."),
+                                                 help="Where processed IMAP messages go "
+                                                 "(default Comptoir/Commandes inter-sites; "
+                                                 "an empty name: left in place, read)."),
     pop3: str | None = typer.Option(None, "--pop3", help="An Airflow POP3 connection."),
     mail_folder: str | None = typer.Option(None, "--mail-folder",
                                            help="A folder of .eml files (relative: under "
@@ -113,7 +147,6 @@ def receive_command(
     )
 
     engine = dossier()
-    del mailbox, processed_mailbox
     given = [option for option, value in (("--imap", imap), ("--pop3", pop3),
                                           ("--mail-folder", mail_folder),
                                           ("--source", source)) if value is not None]
@@ -123,19 +156,27 @@ def receive_command(
             raise SourceError(f"{' and '.join(given)}: give one source at most")
         if prices not in ("order", "catalogue"):
             raise SourceError(f"--prices {prices!r}: expected order or catalogue")
-        if imap is not None or pop3 is not None:
-            raise SourceError(NOT_YET.format(option=given[0]))
-        if mail_folder is not None:
+        if imap is None and (processed_mailbox is not None or mailbox != "INBOX"):
+            raise SourceError("--mailbox and --processed-mailbox go with --imap")
+        if imap is not None:
+            fields: dict[str, Any] = {"kind": "imap", "conn_id": imap, "mailbox": mailbox}
+            if processed_mailbox is not None:
+                fields["processed_mailbox"] = processed_mailbox or None
+            chosen = parse_source(fields)
+        elif pop3 is not None:
+            chosen = parse_source({"kind": "pop3", "conn_id": pop3})
+        elif mail_folder is not None:
             chosen = parse_source({"kind": "mail_folder", "path": mail_folder})
         elif source is not None:
             chosen = parse_source(source)
         else:
             chosen = stored_source(engine)
         name = source_name(chosen)
-        if chosen.kind != "mail_folder":
-            raise SourceError(NOT_YET.format(option=f"source kind {chosen.kind}"))
-        result = receive_mail_folder(engine, chosen, prices=prices,  # type: ignore[arg-type]
-                                     acknowledge=acknowledge, dry_run=dry_run)
+        if chosen.kind == "mail_folder":
+            result = receive_mail_folder(engine, chosen, prices=prices,  # type: ignore[arg-type]
+                                         acknowledge=acknowledge, dry_run=dry_run)
+        else:
+            result = _receive_remote(chosen, prices, acknowledge, dry_run)
     except SourceError as exc:
         result = failed(name, dry_run, str(exc))
     if report is not None:

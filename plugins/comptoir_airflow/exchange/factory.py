@@ -6,7 +6,8 @@
 - `mailer_for(conn_id)`: the mailer of the installation, by `COMPTOIR_MAIL_BACKEND`:
   `FileMailer` (`file`, default) or `SmtpMailer` (`smtp`);
 - `CONNECTOR`: opens the server side of an inbox source for `comptoir.exchange.fetch`
-  (`sftp`/`ftp` folders; `imap`, `pop3` and `mail_folder` mailboxes);
+  (`sftp`/`ftp` folders; `imap`, `pop3` and `mail_folder` mailboxes), and gives a core
+  function that reads a mailbox itself the installation's mailer;
 - `fetch(source, inbox)`: one fetch pass through `CONNECTOR`.
 
 Protocol modules are imported when first needed, never when a DAG file is parsed.
@@ -92,15 +93,20 @@ class AirflowConnector:
         return mailer_for(conn_id)
 
     @contextlib.contextmanager
-    def mailbox(self, source: MailboxSource) -> Iterator[Mailbox]:
-        """An IMAP or POP3 mailbox, or a folder of `.eml` files, in an open session."""
+    def mailbox(self, source: MailboxSource, *, every_message: bool = False
+                ) -> Iterator[Mailbox]:
+        """An IMAP or POP3 mailbox, or a folder of `.eml` files, in an open session.
+
+        `every_message`: an IMAP mailbox lists read messages too (the inter-site
+        reception, which knows the messages it handled by their key)."""
         if isinstance(source, MailFolderInboxSource):
             with MailFolder(source.folder()).session() as opened:
                 yield opened
         elif isinstance(source, ImapInboxSource):
             from comptoir_airflow.exchange.imap import ImapMailbox
 
-            imap = ImapMailbox(source.conn_id, source.mailbox, source.processed_mailbox)
+            imap = ImapMailbox(source.conn_id, source.mailbox, source.processed_mailbox,
+                               every_message=every_message)
             with imap.session() as opened:
                 yield opened
         else:
@@ -108,6 +114,10 @@ class AirflowConnector:
 
             with Pop3Mailbox(source.conn_id).session() as opened:
                 yield opened
+
+    def mailer(self, conn_id: str | None = None) -> Mailer:
+        """The installation's mailer (`mailer_for`): what a core function sends mail with."""
+        return mailer_for(conn_id)
 
 
 CONNECTOR = AirflowConnector()

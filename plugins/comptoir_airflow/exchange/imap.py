@@ -4,7 +4,10 @@
 `imap`: host, port, login, password; extra `use_ssl`, default true, and `ssl_context`)
 and works on the raw `imaplib` client the hook logged in, by UID:
 
-- `pending(sender)`: the unread messages, optionally only those from a sender;
+- `pending(sender)`: the unread messages, optionally only those from a sender
+  (`every_message=True`: every message not flagged deleted, read or not — the inter-site
+  reception, which knows the messages it handled by their key);
+- `headers(uid)`: the header block only, left unread (`BODY.PEEK[HEADER]`);
 - `read(uid)`: one message read without marking it read (`BODY.PEEK[]`);
 - `done(uid, kept)`: marked read, then moved to the processed folder when its
   attachments were kept (`move`: folder created and subscribed when missing; `MOVE` when
@@ -115,14 +118,15 @@ class ImapMailbox:
     """One folder of an IMAP account (Airflow connection `conn_id`), opened by `session()`.
 
     `processed_mailbox`: where `done` moves a message whose attachments were kept
-    (None: left in place, read).
+    (None: left in place, read). `every_message`: `pending` lists read messages too.
     """
 
     keeps_messages = False
 
     def __init__(self, conn_id: str, mailbox: str = "INBOX",
-                 processed_mailbox: str | None = None) -> None:
+                 processed_mailbox: str | None = None, *, every_message: bool = False) -> None:
         self.conn_id = conn_id
+        self.every_message = every_message
         self.mailbox = mailbox
         self.processed_mailbox = processed_mailbox
         self.client: imaplib.IMAP4 | None = None
@@ -232,8 +236,10 @@ class ImapMailbox:
     # ------------------------------------------------------------------- messages
 
     def pending(self, sender: str | None = None) -> list[str]:
-        """The UIDs of the unread messages (from `sender` when given), oldest first."""
-        criteria = ["UNSEEN"] + (["FROM", _quote(sender)] if sender else [])
+        """The UIDs of the unread messages (`every_message`: of every message not flagged
+        deleted), from `sender` when given, oldest first."""
+        criteria = ["UNDELETED" if self.every_message else "UNSEEN"]
+        criteria += ["FROM", _quote(sender)] if sender else []
         typ, data = self._command("uid", "SEARCH", *criteria)
         if typ != "OK":
             raise CommandRefused(self.name, _text(data[0] if data else ""),
@@ -246,8 +252,15 @@ class ImapMailbox:
 
     def read(self, uid: str) -> MailMessage | None:
         """The message `uid`, left unread; None if it is gone."""
-        typ, data = self._command("uid", "FETCH", uid, "(BODY.PEEK[])")
-        raw = next((item[1] for item in data or [] if isinstance(item, tuple)), None)
+        return self._fetch(uid, "BODY.PEEK[]")
+
+    def headers(self, uid: str) -> MailMessage | None:
+        """The header block of message `uid` only (no body), left unread; None if gone."""
+        return self._fetch(uid, "BODY.PEEK[HEADER]")
+
+    def _fetch(self, uid: str, item: str) -> MailMessage | None:
+        typ, data = self._command("uid", "FETCH", uid, f"({item})")
+        raw = next((part[1] for part in data or [] if isinstance(part, tuple)), None)
         if typ != "OK" or raw is None:
             return None
         return MailMessage.parse(uid, raw)

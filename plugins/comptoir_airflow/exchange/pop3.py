@@ -9,6 +9,7 @@ CAs, or `none`, no verification) and talks to the server with `poplib`:
   whatever happened;
 - `pending(sender)`: the UIDLs in server order; with a sender, only the messages whose
   From contains it (headers read with `TOP n 0`, the whole message if `TOP` is refused);
+- `headers(uidl)`: the header block (`TOP n 0`, the whole message if `TOP` is refused);
 - `read(uidl)`: the whole message (`RETR`); `done` does nothing.
 
 Nothing is ever deleted: no `DELE` is sent, so the `QUIT` that ends each session commits
@@ -275,6 +276,13 @@ class Pop3Mailbox:
     def key(self, uidl: str) -> str:
         """The UIDL: stable for the account (the ledger's key includes the connection)."""
         return uidl
+
+    def headers(self, uidl: str) -> MailMessage | None:
+        """The header block of message `uidl`; None if the server no longer lists it."""
+        number = self._listing.get(uidl)
+        if number is None:
+            return None
+        return MailMessage.parse(uidl, self._headers(number))
 
     def read(self, uidl: str) -> MailMessage | None:
         """The whole message `uidl`; None if the server no longer lists it."""

@@ -63,8 +63,10 @@ def test_exit_1_on_invalid_source_imap_and_no_site(engine, comptoir_home: Path,
     central(engine)
     for args, text in [(["--source", '{"kind": "local"}'], "not a mailbox"),
                        (["--source", "{"], "invalid source"),
-                       (["--imap", "imap_x"], "not available yet"),
-                       (["--source", '{"kind": "pop3", "conn_id": "p"}'], "not available yet"),
+                       (["--imap", "imap_x"], "connection is not defined"),
+                       (["--source", '{"kind": "pop3", "conn_id": "p"}'],
+                        "connection is not defined"),
+                       (["--processed-mailbox", "X"], "go with --imap"),
                        (["--prices", "cheap"], "order or catalogue"),
                        (["--mail-folder", "a", "--source", "{}"], "one source")]:
         result = cli(*args)
