@@ -88,10 +88,6 @@ class AirflowConnector:
         with protocol.folder(source.conn_id, source.directory) as opened:
             yield opened
 
-    def mailer(self, conn_id: str | None = None) -> Mailer:
-        """The installation's mail backend (`mailer_for`)."""
-        return mailer_for(conn_id)
-
     @contextlib.contextmanager
     def mailbox(self, source: MailboxSource, *, every_message: bool = False
                 ) -> Iterator[Mailbox]:
