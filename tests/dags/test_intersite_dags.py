@@ -5,7 +5,14 @@ form."""
 import json
 from pathlib import Path
 
+import pytest
 from airflow.dag_processing.dagbag import DagBag
+
+from comptoir.automation.messages import list_messages
+from comptoir.backoffice.engine import get_engine
+from tests.comptoir.imports.conftest import rows
+from tests.comptoir.intersite.central import attachment, central, drop, mail, order
+from tests.dags.test_imports_dag import asset_events
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFINITION = {"id": "appros-releve", "type": "intersite_receive", "site": "central",
@@ -46,3 +53,56 @@ def test_the_trigger_form_explains_every_option(tasks_dir: Path) -> None:
         assert param.schema.get("section"), name
     assert params.validate() == {"source": source, "prices": "order", "acknowledge": False,
                                  "dry_run": False}
+
+
+@pytest.mark.parametrize("dossier_url", ["sqlite"], indirect=True)
+def test_a_reception_dag_run_creates_the_orders_once_and_announces_them(
+        airflow_db, dossier_url, comptoir_home: Path, tasks_dir: Path) -> None:
+    engine = get_engine(dossier_url)
+    central(engine)
+    folder = comptoir_home / "mail" / "incoming"
+    drop(folder, "a.eml", mail(attachment(order("CF1"), order("CF2"))))
+    definition = {**DEFINITION, "options": {"source": {"kind": "mail_folder",
+                                                       "path": "incoming"}}}
+    (tasks_dir / "appros-releve.json").write_text(json.dumps(definition))
+
+    def run():  # type: ignore[no-untyped-def]
+        parsed = DagBag(dag_folder=str(ROOT / "dags" / "comptoir_tasks.py"))
+        return parsed.dags["appros-releve"].test()
+
+    first = run()
+    assert first.state == "success"
+    assert rows(engine, "SELECT origin FROM sales_documents ORDER BY origin") == [
+        ("DIST-CALVI:CF1",), ("DIST-CALVI:CF2",)]
+    assert asset_events(first)["comptoir://dossier/sales_documents"]["documents"] == 2
+    with engine.connect() as conn:
+        (report,) = list_messages(conn, task_id="appros-releve", run_id=first.run_id)
+    assert report.level == "info"
+    assert report.body.splitlines()[-1] == (
+        "1 messages: 1 processed, 0 rejected; 2 orders created, 0 already received, "
+        "0 rejected")
+    drop(folder, "copy.eml", mail(attachment(order("CF1")), subject="Fwd: copie"))
+    second = run()
+    assert second.state == "success"  # exit 0: an order already received is no rejection
+    assert rows(engine, "SELECT COUNT(*) FROM sales_documents") == [(2,)]
+    assert asset_events(second) == {}
+
+
+@pytest.mark.parametrize("dossier_url", ["sqlite"], indirect=True)
+def test_a_sending_dag_run_mails_the_orders(airflow_db, dossier_url, comptoir_home: Path,
+                                             tasks_dir: Path, monkeypatch) -> None:
+    from tests.comptoir.intersite import distributor
+
+    monkeypatch.delenv("COMPTOIR_MAIL_BACKEND", raising=False)
+    engine = get_engine(dossier_url)
+    distributor.reference(engine)
+    distributor.order(engine, "CF2026-000001")
+    (tasks_dir / "intersite-send.json").write_text((ROOT / "tasks" / "intersite-send.json")
+                                                   .read_text())
+    built = DagBag(dag_folder=str(ROOT / "dags" / "comptoir_tasks.py")).dags["intersite-send"]
+    assert [t.task_id for t in built.tasks] == ["run", "report"]
+    assert set(built.tags) == {"Import-Export", "intersite_send", "central"}
+    run = built.test()
+    assert run.state == "success"
+    assert len(list((comptoir_home / "mail").glob("*.eml"))) == 1
+    assert distributor.orders_state(engine)["CF2026-000001"][:2] == ("pending", True)
