@@ -103,16 +103,10 @@ def report_lines(report: SyncReport, path: str) -> list[str]:
 
 
 def save_report(task_id: str, report: SyncReport) -> str:
-    """Keep the JSON report with the run; its path."""
-    from comptoir import paths
-    from comptoir.exchange.files import atomic_write, json_bytes
-    from comptoir.exchange.names import to_identifier
+    """Keep the JSON report with the run (named by the synchronisation run id); its path."""
+    from comptoir.automation.run_reports import save_run_report
 
-    target = paths.reports_dir() / "econnector" / to_identifier(task_id) / \
-        f"{report.run_id}.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(target, json_bytes(report.as_json()))
-    return str(target)
+    return save_run_report("econnector", task_id, report.run_id, report.as_json())
 
 
 def run(ctx: RunContext, options: Options) -> TaskOutput:

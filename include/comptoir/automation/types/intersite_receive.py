@@ -106,15 +106,9 @@ def report_lines(report: ReceptionReport, path: str | None) -> list[str]:
 
 def save_report(task_id: str, run_id: str, report: ReceptionReport) -> str:
     """Keep the JSON report with the run; its path."""
-    from comptoir import paths
-    from comptoir.exchange.files import atomic_write, json_bytes
-    from comptoir.exchange.names import to_identifier
+    from comptoir.automation.run_reports import save_run_report
 
-    target = paths.reports_dir() / "intersite" / to_identifier(task_id) / \
-        f"{to_identifier(run_id)}.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(target, json_bytes(report.as_json()))
-    return str(target)
+    return save_run_report("intersite", task_id, run_id, report.as_json())
 
 
 def run(ctx: RunContext, options: Options) -> TaskOutput:
