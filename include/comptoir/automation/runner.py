@@ -24,7 +24,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from comptoir import paths
 from comptoir.automation.catalog import RunContext
@@ -91,11 +90,11 @@ class StepOutcome:
 
 def dossier_now(engine: Engine) -> datetime:
     """Now, in the dossier's time zone (setting `timezone`)."""
-    from comptoir.backoffice.settings import get_setting
+    from comptoir.backoffice.dossier_time import dossier_zone
 
     with engine.connect() as conn:
-        zone = get_setting(conn, "timezone") or "Europe/Paris"
-    return datetime.now(ZoneInfo(zone))
+        zone = dossier_zone(conn)
+    return datetime.now(zone)
 
 
 def fetch(

@@ -16,22 +16,16 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, select
 
+from comptoir.backoffice.dossier_time import dossier_zone, local_iso
 from comptoir.backoffice.schema import sync_history, sync_runs
 from comptoir.econnector.settings import check_code
-from comptoir.econnector.sync_report import STATUS, now
+from comptoir.econnector.sync_report import STATUS
 
 __all__ = ["DIRECTIONS", "list_runs"]
 
 #: The directions of a run: a reception (`in`) or a sending (`out`).
 DIRECTIONS = ("in", "out")
 _STATE = {status: state for state, status in STATUS.items()}
-
-
-def _iso(moment: dt.datetime | None, zone: dt.tzinfo) -> str | None:
-    if moment is None:
-        return None
-    moment = moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
-    return moment.isoformat()
 
 
 def _runs_query(code: str, direction: str | None, since: dt.date | None,
@@ -78,8 +72,7 @@ def list_runs(conn: Connection, code: str, *, direction: str | None = None,
     ran (or does not exist) has no runs; an invalid code is a `ConnectorError`.
     """
     code = check_code(code)
-    zone = now(conn).tzinfo  # the dossier's time zone (setting `timezone`)
-    assert zone is not None
+    zone = dossier_zone(conn)
     query = _runs_query(code, direction, since, zone, limit)
     runs = conn.execute(query).all()
     by_run = _items_by_run(conn, query) if items and runs else {}
@@ -88,7 +81,8 @@ def list_runs(conn: Connection, code: str, *, direction: str | None = None,
         files = json.loads(run.files) if run.files else []
         document: dict[str, Any] = {
             "run_id": run.id, "direction": run.direction,
-            "started_at": _iso(run.started_at, zone), "finished_at": _iso(run.finished_at, zone),
+            "started_at": local_iso(run.started_at, zone),
+            "finished_at": local_iso(run.finished_at, zone),
             "files": [f["file"] for f in files],
             "counts": json.loads(run.counts) if run.counts else None, "error": run.error}
         if items:

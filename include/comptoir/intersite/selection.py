@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import ColumnElement, Connection, and_, select, true
 
+from comptoir.backoffice.dossier_time import aware, dossier_zone
 from comptoir.backoffice.schema import (
     articles,
     depots,
@@ -136,7 +137,8 @@ def select_orders(conn: Connection, selection: Selection) -> list[SelectedOrder]
         .outerjoin(depots, depots.c.id == po.depot_id)
         .where(condition)
         .order_by(suppliers.c.code, po.date, po.number)).all()
-    orders = {row[0]: SelectedOrder(*row) for row in heads}
+    zone = dossier_zone(conn)  # SQLite keeps no offset: a naive moment is the dossier's
+    orders = {row[0]: SelectedOrder(*row[:6], aware(row[6], zone), *row[7:]) for row in heads}
     if not orders:
         return []
     lines = purchase_order_lines.c
