@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import Connection, and_, func, select
 
 from comptoir.backoffice import schema as s
-from comptoir.backoffice.settings import get_setting
+from comptoir.backoffice.dossier_time import dossier_zone
 from comptoir.demo.reference import DEFAULT_SEED
 from comptoir.errors import ComptoirError
 
@@ -90,7 +89,7 @@ def write_degraded_tickets(conn: Connection, store: str, register: str, count: i
     if not customers:
         raise DemoPosError("the dossier has no customer to name on tickets")
     modes = _modes(conn)
-    zone = ZoneInfo(get_setting(conn, "timezone") or "Europe/Paris")
+    zone = dossier_zone(conn)
     sales_day = _sales_day(conn, depot_id, register_id, day)
     first = 1 + (conn.execute(
         select(func.max(s.pos_tickets.c.number))

@@ -16,11 +16,11 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, select
 
 from comptoir.backoffice import lock
+from comptoir.backoffice.dossier_time import dossier_zone
 from comptoir.backoffice.schema import intersite_mails
 from comptoir.backoffice.settings import get_setting
 from comptoir.errors import ComptoirError
@@ -226,8 +226,8 @@ def _insert_mail(conn: Connection, entry: dict[str, Any], site: Site | None,
 
 def _now(engine: Engine) -> dt.datetime:
     with engine.connect() as conn:
-        zone = get_setting(conn, "timezone") or "Europe/Paris"
-    return dt.datetime.now(ZoneInfo(zone)).replace(microsecond=0)
+        zone = dossier_zone(conn)
+    return dt.datetime.now(zone).replace(microsecond=0)
 
 
 def _acknowledger(engine: Engine, mailer: Mailer | None, now: dt.datetime

@@ -27,11 +27,11 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, select
 
 from comptoir import paths
+from comptoir.backoffice.dossier_time import dossier_zone
 from comptoir.backoffice.schema import (
     articles,
     customers,
@@ -42,7 +42,7 @@ from comptoir.backoffice.schema import (
     vat_codes,
 )
 from comptoir.backoffice.schema import settings as settings_table
-from comptoir.backoffice.settings import KNOWN, get_setting
+from comptoir.backoffice.settings import KNOWN
 from comptoir.errors import ComptoirError
 from comptoir.exchange.files import atomic_write
 from comptoir.exchange.mail import FileMailer, Mailer, build_message, mail_backend
@@ -118,7 +118,7 @@ def build_base_package(engine: Engine, store: str, register: str, out: Path, *,
     wanted = ({f"{name}.csv" for name in files.members} if files is not None
               else set(OPTIONAL))
     with engine.connect() as conn:
-        zone = ZoneInfo(get_setting(conn, "timezone") or "Europe/Paris")
+        zone = dossier_zone(conn)
         created_at = (now or dt.datetime.now(dt.UTC)).astimezone(zone)
         members, warnings = _members(conn, store, register, wanted)
     members += [MemberData(f"{EXTRA_FOLDER}/{path.name}", path.read_bytes())

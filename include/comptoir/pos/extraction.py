@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, bindparam, select, update
 
+from comptoir.backoffice.dossier_time import dossier_zone
 from comptoir.backoffice.schema import (
     articles,
     customers,
@@ -54,7 +55,7 @@ def extract_tickets(engine: Engine, out: Path, *, kind: str = "degraded",
         if not store or not register:
             raise ExtractionError("which register? give --store and --register, or set "
                                   "pos_store and pos_register (base-files load does)")
-        zone = ZoneInfo(get_setting(conn, "timezone") or "Europe/Paris")
+        zone = dossier_zone(conn)
         found = conn.execute(select(depots.c.id, registers.c.id).select_from(
             registers.join(depots)).where(depots.c.code == store,
                                           registers.c.code == register)).first()
