@@ -40,6 +40,9 @@ class Message:
     title: str
     body: str
     created_at: datetime
+    target: str | None = None
+    """`STORE/REGISTER` of a message addressed to a register (live messages)."""
+    expires_at: datetime | None = None
 
 
 def record(conn: Connection, report: Report) -> int:
