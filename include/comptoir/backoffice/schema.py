@@ -133,7 +133,18 @@ messages = Table(
     Column("title", String(250), nullable=False),
     Column("body", Text, nullable=False, server_default=""),
     created(),
+    Column("target", String(120), doc="STORE/REGISTER a live message is for"),
+    Column("expires_at", DateTime(timezone=True)),
     CheckConstraint("level IN ('info', 'warning', 'error')", name="level"),
+)
+
+task_state = Table(
+    "task_state",
+    metadata,
+    Column("task_id", String(200), primary_key=True),
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    updated(),
 )
 
 # --- Tax ----------------------------------------------------------------------------------
@@ -263,7 +274,7 @@ suppliers = Table(
         "defective_policy",
         String(20),
         nullable=False,
-        server_default="none",
+        server_default="adjustment",
         doc="What happens to defective goods: none, adjustment, supplier_return",
     ),
     Column("intersite_email", String(200), doc="Mailbox receiving inter-site orders"),
@@ -349,6 +360,7 @@ stock_records = Table(
     money("value", nullable=False, server_default="0"),
     price("wac", nullable=False, server_default="0", doc="Weighted average cost (PAMP)"),
     qty("alert_threshold"),
+    qty("target_quantity", doc="Stock maxi: what a restock orders up to"),
     batch(),
     UniqueConstraint("article_id", "depot_id", name="uq_stock_records_article_depot"),
 )
@@ -367,9 +379,12 @@ stock_movements = Table(
     Column("validated_at", DateTime(timezone=True)),
     batch(),
     created(),
+    Column("supplier_id", Integer, ForeignKey("suppliers.id"),
+           doc="The supplier defectives are returned to (RFD)"),
+    Column("created_by_run", String(250), doc="The task run that created it"),
     CheckConstraint(
         "kind IN ('initial', 'sale', 'return', 'adjustment', 'transfer', "
-        "'defective_destruction', 'supplier_return')",
+        "'defective_destruction', 'supplier_return', 'sales_adjustment', 'kit_split')",
         name="kind",
     ),
 )
@@ -447,6 +462,7 @@ sales_documents = Table(
     money("total_incl_tax", nullable=False, server_default="0"),
     batch(),
     created(),
+    Column("printed_at", DateTime(timezone=True), doc="When an invoice edition printed it"),
     CheckConstraint("type IN ('D', 'C', 'B', 'F', 'A', 'O')", name="type"),
     CheckConstraint(
         "source IN ('manual', 'import', 'pos', 'econnector', 'intersite')", name="source"
@@ -503,6 +519,7 @@ purchase_orders = Table(
     Column("sent_at", DateTime(timezone=True), doc="When it was e-mailed to the supplier"),
     created(),
     Column("sent_message_id", String(250), doc="Message-ID of the inter-site mail that sent it"),
+    Column("origin", String(120), doc="What drafted it: restock_alert:<task id>"),
     CheckConstraint(
         "status IN ('draft', 'confirmed', 'pending', 'received')", name="status"
     ),
@@ -550,8 +567,15 @@ sales_days = Table(
     Column("status", String(12), nullable=False, server_default="open"),
     Column("closed", Boolean, nullable=False, server_default="0"),
     Column("closed_at", DateTime(timezone=True)),
+    Column("stock_state", String(10), nullable=False, server_default="pending",
+           doc="Whether its tickets are applied to the stock: pending, updated, error"),
+    Column("stock_movement_id", Integer, ForeignKey("stock_movements.id"),
+           doc="The day's VT movement"),
+    Column("stock_errors", Text, doc="Why the day could not be applied, one error a line"),
+    Column("stock_updated_at", DateTime(timezone=True)),
     UniqueConstraint("register_id", "date", name="uq_sales_days_register_date"),
     CheckConstraint("status IN ('open', 'closed', 'integrated', 'posted')", name="status"),
+    CheckConstraint("stock_state IN ('pending', 'updated', 'error')", name="stock_state"),
 )
 
 pos_tickets = Table(
@@ -600,6 +624,9 @@ pos_ticket_lines = Table(
     money("total_incl_tax", nullable=False),
     Column("document_ref", String(30),
            doc="invoice_payment: the invoice paid; deposit: the order the deposit is on"),
+    Column("correction", String(20), doc="What the sales correction changed"),
+    Column("defective_movement_id", Integer, ForeignKey("stock_movements.id"),
+           doc="defective: the BDD/RFD voucher that took the item out"),
     CheckConstraint(
         "kind IN ('sale', 'return', 'defective', 'invoice_payment', 'deposit')", name="kind"
     ),
@@ -611,6 +638,10 @@ pos_ticket_lines = Table(
     CheckConstraint(
         "kind NOT IN ('invoice_payment', 'deposit') OR document_ref IS NOT NULL",
         name="document_ref",
+    ),
+    CheckConstraint(
+        "correction IS NULL OR correction IN ('misc_article', 'return_sign')",
+        name="correction",
     ),
 )
 
@@ -882,6 +913,92 @@ intersite_messages = Table(
     UniqueConstraint("sender_site", "order_ref", name="uq_intersite_messages_key"),
 )
 
+# --- Retail tasks (spec/retail-tasks.md) ------------------------------------------------------
+
+sales_history = Table(
+    "sales_history",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("month", Date, nullable=False, doc="First day of the month"),
+    Column("depot_id", Integer, ForeignKey("depots.id"), nullable=False),
+    Column("article_id", Integer, ForeignKey("articles.id")),
+    Column("sub_family_id", Integer, ForeignKey("sub_families.id")),
+    Column("article_code", String(40), doc="A code that matched no article"),
+    Column("tickets", Integer, nullable=False, server_default="0"),
+    qty("quantity", nullable=False, server_default="0"),
+    money("amount_incl_tax", nullable=False, server_default="0"),
+    money("amount_excl_tax", nullable=False, server_default="0"),
+    money("cost", nullable=False, server_default="0"),
+)
+
+history_months = Table(
+    "history_months",
+    metadata,
+    Column("depot_id", Integer, ForeignKey("depots.id"), primary_key=True),
+    Column("month", Date, primary_key=True, doc="First day of the month archived"),
+    Column("tickets", Integer, nullable=False, server_default="0"),
+    Column("lines", Integer, nullable=False, server_default="0"),
+    Column("archived_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("run_id", String(250)),
+)
+
+store_traffic = Table(
+    "store_traffic",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("depot_id", Integer, ForeignKey("depots.id"), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("hour", SmallInteger, doc="Null: the whole day"),
+    Column("visitors", Integer, nullable=False),
+    Column("source_file", String(255)),
+    Column("imported_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("visitors >= 0", name="visitors"),
+    CheckConstraint("hour IS NULL OR hour BETWEEN 0 AND 23", name="hour"),
+)
+
+inventories = Table(
+    "inventories",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(30), nullable=False, unique=True),
+    Column("depot_id", Integer, ForeignKey("depots.id"), nullable=False, index=True),
+    Column("date", Date, nullable=False),
+    Column("status", String(12), nullable=False, server_default="prepared"),
+    Column("blind", Boolean, nullable=False, server_default="0",
+           doc="Expected quantities hidden on the count sheets"),
+    Column("created_by_run", String(250)),
+    created(),
+    updated(),
+    CheckConstraint("status IN ('prepared', 'counted', 'validated', 'cancelled')",
+                    name="status"),
+)
+
+inventory_lines = Table(
+    "inventory_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("inventory_id", Integer, ForeignKey("inventories.id"), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("article_id", Integer, ForeignKey("articles.id"), nullable=False),
+    Column("lot_number", String(60)),
+    qty("expected_quantity", nullable=False),
+    price("wac", nullable=False, server_default="0"),
+    qty("counted_quantity", doc="Null until counted"),
+    UniqueConstraint("inventory_id", "line_no", name="uq_inventory_lines_key"),
+)
+
+customer_merges = Table(
+    "customer_merges",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("master_id", Integer, ForeignKey("customers.id"), nullable=False, index=True),
+    Column("merged_code", String(40), nullable=False),
+    Column("merged_name", String(120)),
+    Column("data", Text, nullable=False, doc="The merged customer's row as JSON"),
+    Column("run_id", String(250)),
+    Column("merged_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
 Index("ix_journal_entry_lines_account_lettering", journal_entry_lines.c.account_id,
       journal_entry_lines.c.lettering_code)
 Index("ix_sales_documents_type_date", sales_documents.c.type, sales_documents.c.date)
@@ -892,3 +1009,24 @@ Index("ix_sync_history_connector_created_at", sync_history.c.connector,
 EXCHANGED_ORIGIN = "source IN ('econnector', 'intersite')"
 Index("uq_sales_documents_exchanged_origin", sales_documents.c.origin, unique=True,
       sqlite_where=text(EXCHANGED_ORIGIN), postgresql_where=text(EXCHANGED_ORIGIN))
+
+#: Retail tasks: the lookups of the sales correction, the editions and the live messages.
+Index("ix_sales_days_stock_state_date", sales_days.c.stock_state, sales_days.c.date)
+Index("ix_sales_days_depot_date", sales_days.c.depot_id, sales_days.c.date)
+Index("ix_pos_tickets_depot_issued_at", pos_tickets.c.depot_id, pos_tickets.c.issued_at)
+Index("ix_pos_tickets_customer_issued_at", pos_tickets.c.customer_id, pos_tickets.c.issued_at)
+Index("ix_messages_category_target", messages.c.category, messages.c.target)
+DEFECTIVE_LINE = "kind = 'defective'"
+Index("ix_pos_ticket_lines_defective_movement_id", pos_ticket_lines.c.defective_movement_id,
+      sqlite_where=text(DEFECTIVE_LINE), postgresql_where=text(DEFECTIVE_LINE))
+#: One live message per run and target: a retried run does not post it twice.
+TARGETED = "target IS NOT NULL"
+Index("uq_messages_task_run_target", messages.c.task_id, messages.c.run_id, messages.c.target,
+      unique=True, sqlite_where=text(TARGETED), postgresql_where=text(TARGETED))
+#: One history row per month, store and article, sub-family or unknown code (nulls as keys).
+Index("uq_sales_history_key", sales_history.c.month, sales_history.c.depot_id,
+      text("coalesce(article_id, 0)"), text("coalesce(sub_family_id, 0)"),
+      text("coalesce(article_code, '')"), unique=True)
+#: One count per store, day and hour (null hour: the whole day).
+Index("uq_store_traffic_key", store_traffic.c.depot_id, store_traffic.c.date,
+      text("coalesce(hour, -1)"), unique=True)

@@ -125,6 +125,21 @@ def _siren(value: str) -> str:
     return v
 
 
+def _siret(value: str) -> str:
+    v = value.replace(" ", "").strip()
+    if not re.fullmatch(r"[0-9]{14}", v) or not luhn_valid(v):
+        raise ValueError("expected a SIRET: 14 digits passing the Luhn check")
+    return v
+
+
+def _vat_number(value: str) -> str:
+    v = value.replace(" ", "").strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}[0-9A-Z+*]{2,13}", v):
+        raise ValueError("expected a VAT number: 2 letters, then 2 to 13 characters "
+                         "(FR40303265045)")
+    return v
+
+
 def luhn_valid(digits: str) -> bool:
     """True when the digit string passes the Luhn check (SIREN, SIRET, card numbers)."""
     total = 0
@@ -158,6 +173,16 @@ KNOWN: dict[str, Setting] = {
         Setting("school_mode", "off", "School mode: scheduled tasks are skipped", _on_off),
         Setting("company_siren", None, "SIREN of the business (9 digits); names the FEC file",
                 _siren),
+        # Company identity printed on documents (spec/retail-tasks.md)
+        Setting("company_address", None, "Street address of the business, printed on "
+                "invoices", _text),
+        Setting("company_postcode", None, "Postcode of the business", _text),
+        Setting("company_city", None, "City of the business", _text),
+        Setting("company_siret", None, "SIRET of the business (14 digits)", _siret),
+        Setting("company_vat_number", None, "Intra-EU VAT number of the business "
+                "(e.g. FR40303265045)", _vat_number),
+        Setting("invoice_footer", None, "Optional text printed at the foot of invoices",
+                _text),
         # Point of sale (spec/pos.md)
         Setting("pos_counter_customer", None, "Customer code of anonymous tickets "
                 "(client comptoir)", _code),
