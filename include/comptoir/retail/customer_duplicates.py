@@ -258,10 +258,6 @@ def run(ctx: RunContext, options: Options) -> TaskOutput:
     """Write the groups of duplicates to CSV; merge them with `merge`."""
     output = TaskOutput()
     with ctx.engine.begin() as conn:
-        if options.merge:
-            from comptoir.retail.customer_merge import require_merge_table
-
-            require_merge_table(conn)
         found = find(conn, options.rules, ctx.moment.tzinfo)
         members = sum(len(g.members) for g in found)
         output.summary.append(f"{len(found)} groupes de doublons, {members} clients concernés")

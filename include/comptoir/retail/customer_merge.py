@@ -15,8 +15,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from comptoir.errors import ComptoirError
-
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
@@ -24,19 +22,6 @@ if TYPE_CHECKING:
 
 _KEPT = {"id", "code", "created_at", "updated_at", "import_batch_id"}
 """Columns of the master that the members never fill."""
-
-
-class MergeError(ComptoirError):
-    """The merge cannot run in this dossier."""
-
-
-def require_merge_table(conn: Connection) -> None:
-    """Fail before anything is written when the dossier has no `customer_merges` yet."""
-    from sqlalchemy import inspect
-
-    if not inspect(conn).has_table("customer_merges"):
-        raise MergeError("merge needs the customer_merges table: upgrade the dossier's "
-                         "schema (comptoir db upgrade) first")
 
 
 def _json(value: Any) -> Any:
@@ -73,13 +58,11 @@ def _references() -> list[Any]:
 def merge_groups(conn: Connection, groups: list[Group], run_id: str,
                  moment: datetime) -> tuple[list[str], int]:
     """Merge each group into its master; the report lines and how many groups were left."""
-    from sqlalchemy import column, delete, insert, select, table, update
+    from sqlalchemy import delete, insert, select, update
 
+    from comptoir.backoffice.schema import customer_merges as merges
     from comptoir.backoffice.schema import customers
 
-    merges = table("customer_merges", column("master_id"), column("merged_code"),
-                   column("merged_name"), column("data"), column("run_id"),
-                   column("merged_at"))
     references = _references()
     lines: list[str] = []
     left = 0

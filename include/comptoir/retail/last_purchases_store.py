@@ -14,7 +14,7 @@ examined: the watermark is the highest ticket id seen (`task_state`, key
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,6 +22,8 @@ from comptoir.automation.catalog import Category, TaskOutput, TaskType
 from comptoir.errors import ComptoirError
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from sqlalchemy import Connection
 
     from comptoir.automation.catalog import RunContext
@@ -68,34 +70,23 @@ def store_ids(conn: Connection, codes: list[str], option: str = "stores") -> lis
     return sorted(found.values())
 
 
-def _state_table() -> Any:
-    from sqlalchemy import column, table
-
-    return table("task_state", column("task_id"), column("key"), column("value"),
-                 column("updated_at"))
-
-
-def has_task_state(conn: Connection) -> bool:
-    """Whether the dossier has the `task_state` table (migration 0006)."""
-    from sqlalchemy import inspect
-
-    return inspect(conn).has_table("task_state")
-
-
 def read_state(conn: Connection, task_id: str, key: str) -> str | None:
     """A task's watermark `key`, or None."""
     from sqlalchemy import select
 
-    state = _state_table()
+    from comptoir.backoffice.schema import task_state as state
+
     return conn.execute(select(state.c.value).where(
         state.c.task_id == task_id, state.c.key == key)).scalar_one_or_none()
 
 
-def write_state(conn: Connection, task_id: str, key: str, value: str, moment: Any) -> None:
+def write_state(conn: Connection, task_id: str, key: str, value: str,
+                moment: datetime) -> None:
     """Set a task's watermark `key` (inserted or replaced)."""
     from sqlalchemy import insert, update
 
-    state = _state_table()
+    from comptoir.backoffice.schema import task_state as state
+
     changed = conn.execute(update(state).where(state.c.task_id == task_id, state.c.key == key)
                            .values(value=value, updated_at=moment)).rowcount
     if not changed:
@@ -155,12 +146,8 @@ def run(ctx: RunContext, options: Options) -> TaskOutput:
     with ctx.engine.begin() as conn:
         stores = store_ids(conn, options.stores)
         up_to = conn.execute(select(func.coalesce(func.max(pos_tickets.c.id), 0))).scalar_one()
-        keeps_state = has_task_state(conn)
         since = None
-        if not keeps_state:
-            ctx.log("no task_state table in this dossier (migration 0006): every customer "
-                    "is examined and no watermark is kept")
-        elif not options.full_sync:
+        if not options.full_sync:
             seen = read_state(conn, ctx.task_id, WATERMARK)
             since = int(seen) if seen is not None else None
         found = winners(conn, stores, since, up_to)
@@ -171,8 +158,7 @@ def run(ctx: RunContext, options: Options) -> TaskOutput:
                 update(customers).where(customers.c.id == bindparam("customer"))
                 .values(store_id=bindparam("store"), updated_at=ctx.moment),
                 changes)
-        if keeps_state:
-            write_state(conn, ctx.task_id, WATERMARK, str(up_to), ctx.moment)
+        write_state(conn, ctx.task_id, WATERMARK, str(up_to), ctx.moment)
     ctx.log(f"{len(found)} customers examined, {len(changes)} linked to another store "
             f"(tickets up to id {up_to})")
     return TaskOutput(summary=[f"Nombre de clients à mettre à jour : {len(changes)}",

@@ -1,8 +1,5 @@
 """`customer_duplicates` through `runner.run_task`: the contract's worked example, the
-rules and the master, the CSV options, a second run, bad input (both databases).
-
-The merge needs `customer_merges` (migration 0006): its tests run once the table is in
-the schema."""
+rules and the master, the CSV options, a second run, bad input (both databases)."""
 
 from __future__ import annotations
 
@@ -21,16 +18,17 @@ from comptoir.backoffice.schema import (
     customer_addresses,
     customers,
     depots,
-    metadata,
     pos_tickets,
     registers,
+)
+from comptoir.backoffice.schema import (
+    customer_merges as merges,
 )
 from comptoir.exchange.transports import LocalTransport
 from comptoir.retail.customer_duplicates import normal_name, normal_phone
 
 HEADER = ("group;rules;master;customer;name;postcode;city;email;phone;store;tickets;documents;"
           "created_at")
-HAS_MERGES = "customer_merges" in metadata.tables
 
 
 def task(output: dict[str, Any] | None = None, **options: Any) -> TaskDefinition:
@@ -191,20 +189,8 @@ def test_one_file_per_store_is_refused() -> None:
         task({"filename": "doublons-{mag:code}.csv"})
 
 
-@pytest.mark.skipif(HAS_MERGES, reason="the dossier has customer_merges")
-def test_merge_without_the_merge_table_fails_before_writing(dossier: Engine,
-                                                            tmp_path: Path) -> None:
-    report = run(dossier, task(merge=True), tmp_path / "out")
-    assert report.level == "error"
-    assert "customer_merges" in report.body
-    with dossier.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(customers)).scalar_one() == 7
-
-
-@pytest.mark.skipif(not HAS_MERGES, reason="customer_merges comes with migration 0006")
 def test_merge_moves_the_references_and_keeps_the_members(dossier: Engine,
                                                           tmp_path: Path) -> None:
-    merges = metadata.tables["customer_merges"]
     with dossier.begin() as conn:
         conn.execute(customers.update().where(customers.c.id == 4).values(
             city="Lyon", iban="FR76 3000 6000 0112 3456 7890 189"))

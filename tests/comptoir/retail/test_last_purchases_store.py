@@ -8,18 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import (
-    Column,
-    DateTime,
-    Engine,
-    MetaData,
-    String,
-    Table,
-    Text,
-    func,
-    inspect,
-    select,
-)
+from sqlalchemy import Engine, select
 
 from comptoir.automation import runner
 from comptoir.automation.definitions import TaskDefinition
@@ -38,19 +27,6 @@ def task(task_id: str = "magasin-10-achats", **options: Any) -> TaskDefinition:
 
 def run(engine: Engine, definition: TaskDefinition) -> Report:
     return runner.run_task(definition, "manual-1", None, engine=engine, log=lambda _: None)
-
-
-def ensure_task_state(engine: Engine) -> None:
-    """The `task_state` table of migration 0006, until that migration is on this branch."""
-    with engine.begin() as conn:
-        if inspect(conn).has_table("task_state"):
-            return
-        Table("task_state", MetaData(),
-              Column("task_id", String(200), primary_key=True),
-              Column("key", String(64), primary_key=True),
-              Column("value", Text, nullable=False),
-              Column("updated_at", DateTime(timezone=True), nullable=False,
-                     server_default=func.now())).create(conn)
 
 
 class Tickets:
@@ -123,7 +99,6 @@ def business(report: Report) -> list[str]:
 
 
 def test_the_worked_example(dossier: Engine, example: Tickets) -> None:
-    ensure_task_state(dossier)
     with dossier.connect() as conn:
         before = dict(conn.execute(select(customers.c.code, customers.c.updated_at)).all())
     report = run(dossier, task(full_sync=True, stores=["MAGL1", "MAGL2"]))
@@ -150,7 +125,6 @@ def test_every_store_counts_by_default(dossier: Engine, example: Tickets) -> Non
 
 def test_a_second_run_examines_only_the_customers_who_bought_since(
         dossier: Engine, example: Tickets) -> None:
-    ensure_task_state(dossier)
     first = run(dossier, task())  # no watermark yet: everyone
     assert business(first) == ["Nombre de clients à mettre à jour : 3",
                                "Clients examinés : 4"]
