@@ -1,0 +1,57 @@
+"""The CSV options and writer of the retail types: those of `export_data`.
+
+`separator` (`;`), `decimal_separator` (`,`), `encoding` (`utf-8`, `utf-8-sig`, `cp1252`,
+`iso-8859-15`), always a header row. Cells are written by `export_data`'s writer (empty
+for None, `1`/`0` for booleans, dates `YYYY-MM-DD`, decimals with the chosen separator).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from comptoir.automation.fields import Separator, separator_field
+
+Encoding = Literal["utf-8", "utf-8-sig", "cp1252", "iso-8859-15"]
+
+
+class CsvOptions(BaseModel):
+    """The CSV format options a retail type's file takes (as `export_data`)."""
+
+    separator: Separator = separator_field("Field separator of the CSV file.")
+    decimal_separator: Literal[",", "."] = Field(
+        default=",", title="Decimal separator",
+        description="How amounts and quantities are written: 12,50 or 12.50.",
+        json_schema_extra={"section": "CSV format"})
+    encoding: Encoding = Field(
+        default="utf-8", title="Encoding", description="Character encoding of the file.",
+        json_schema_extra={
+            "section": "CSV format",
+            "values_display": {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM (Excel)",
+                               "cp1252": "Windows-1252", "iso-8859-15": "ISO-8859-15"},
+        })
+
+    @property
+    def header(self) -> bool:
+        """These files always start with the column names."""
+        return True
+
+    @model_validator(mode="after")
+    def _distinct_separators(self) -> CsvOptions:
+        if self.separator == self.decimal_separator:
+            raise ValueError("decimal_separator: it cannot be the field separator")
+        return self
+
+
+def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Sequence[Any]],
+              options: CsvOptions) -> int:
+    """Write `rows` under the header `columns` with `export_data`'s writer; the row count.
+
+    A character the encoding cannot hold fails with `ExportError`, naming it.
+    """
+    from comptoir.automation.types.export_data import _write
+
+    return _write(rows, path, list(columns), options)  # type: ignore[arg-type]
