@@ -52,6 +52,6 @@ def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Sequence[Any]],
 
     A character the encoding cannot hold fails with `ExportError`, naming it.
     """
-    from comptoir.automation.types.export_data import _write
+    from comptoir.automation.types.export_data import write_rows
 
-    return _write(rows, path, list(columns), options)  # type: ignore[arg-type]
+    return write_rows(rows, path, list(columns), options)  # type: ignore[arg-type]

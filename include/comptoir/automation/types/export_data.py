@@ -275,7 +275,8 @@ def _cell(value: Any, decimal_separator: str) -> str:
     return str(value)
 
 
-def _write(rows: Any, path: Any, columns: list[str], options: Options) -> int:
+def write_rows(rows: Any, path: Any, columns: list[str], options: Options) -> int:
+    """Write `rows` as CSV with the options' separator, decimals and encoding; the count."""
     count = 0
     try:
         with open(path, "w", encoding=options.encoding, newline="") as handle:
@@ -308,7 +309,7 @@ def run(ctx: RunContext, options: Options) -> TaskOutput:
             for index, (store_id, store) in enumerate(stores):
                 path = ctx.work_dir / f"part-{index}.csv"
                 rows = conn.execute(query.where(table.c[entity.store_column] == store_id))
-                count = _write(rows, path, columns, options)
+                count = write_rows(rows, path, columns, options)
                 output.files.append(ProducedFile(path, store, count))
                 ctx.log(f"{options.entity}: {count} rows for store {store.code}")
             if not stores:
@@ -318,7 +319,7 @@ def run(ctx: RunContext, options: Options) -> TaskOutput:
                 ids = [store_id for store_id, _ in stores]
                 query = query.where(table.c[entity.store_column].in_(ids))
             path = ctx.work_dir / "export.csv"
-            count = _write(conn.execute(query), path, columns, options)
+            count = write_rows(conn.execute(query), path, columns, options)
             output.files.append(ProducedFile(path, None, count))
             ctx.log(f"{options.entity}: {count} rows")
     return output
