@@ -67,9 +67,16 @@ def list_messages(
     run_id: str | None = None,
     errors_only: bool = False,
     limit: int | None = 50,
+    category: str | None = CATEGORY,
 ) -> list[Message]:
-    """The newest messages first, optionally of one task, one run, or errors only."""
+    """The newest messages first, optionally of one task, one run, or errors only.
+
+    Only the task reports unless `category` names another (live messages to registers
+    are `Live message`); None: every category.
+    """
     query = select(messages).order_by(messages.c.created_at.desc(), messages.c.id.desc())
+    if category is not None:
+        query = query.where(messages.c.category == category)
     if task_id is not None:
         query = query.where(messages.c.task_id == task_id)
     if run_id is not None:

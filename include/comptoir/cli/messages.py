@@ -23,13 +23,17 @@ def register(app: typer.Typer) -> None:
         limit: int = typer.Option(20, "--limit", "-n", help="How many (newest first)."),
         brief: bool = typer.Option(False, "--brief", help="Titles only, no bodies."),
         as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+        category: str = typer.Option("Rapports de tâches", "--category",
+                                     help="The messages of this category (live messages to "
+                                     "registers: the live_message type's category)."),
     ) -> None:
         """The task reports, newest first (piped: one line each, newlines in bodies as \\n)."""
         from comptoir.automation.messages import list_messages
         from comptoir.cli.open_dossier import dossier
 
         with dossier().connect() as conn:
-            found = list_messages(conn, task_id=task, errors_only=errors, limit=limit)
+            found = list_messages(conn, task_id=task, errors_only=errors, limit=limit,
+                                  category=category)
         if as_json or not stdout_is_terminal():
             columns = FIELDS[:-1] if brief else FIELDS
             print_listing(columns, ({name: getattr(m, name) for name in columns} for m in found),

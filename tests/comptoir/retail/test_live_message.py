@@ -142,3 +142,20 @@ def test_the_run_report_stays_the_newest_row_of_the_run(dossier: Engine) -> None
         newest = list_messages(conn, task_id="live-message", run_id="manual-1", limit=1)
     assert [m.category for m in newest] == [REPORTS]
     assert newest[0].target is None
+
+
+def test_comptoir_messages_lists_task_reports_unless_asked_for_live_messages(
+        dossier, comptoir_home) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from typer.testing import CliRunner
+
+    from comptoir.cli import app
+
+    run(dossier, task(text="Inventaire ce soir", stores=["MAG01"]))
+    reports = json.loads(CliRunner().invoke(app, ["messages", "--json"]).stdout)
+    assert {m["task_id"] for m in reports} == {"live-message"}
+    assert len(reports) == 1  # the run's report, not the three live messages
+    live = json.loads(CliRunner().invoke(
+        app, ["messages", "--json", "--category", "Live message"]).stdout)
+    assert len(live) == 3
