@@ -13,7 +13,8 @@ then has the level `warning`).
 
 Per (supplier, depot), the lines go on this task's oldest draft for them (an article
 already there has its quantity raised), else on a new draft `CF<year>-NNNNNN` (date = run
-date). One transaction under the dossier's stock lock; a few set-based statements.
+date; numbered in the report's order: supplier code, depot code).
+One transaction under the dossier's stock lock; a few set-based statements.
 """
 
 from __future__ import annotations
@@ -219,6 +220,8 @@ def run(ctx: RunContext, options: Options) -> TaskOutput:
                        func.min(po.c.number).label("number"))
                 .where(po.c.origin == mine, po.c.status == "draft")
                 .group_by(po.c.supplier_id, po.c.depot_id))}
+            groups.sort(key=lambda g: (names["supplier"][g.supplier_id][0],
+                                       names["depot"][g.depot_id]))
             new = [g for g in groups if (g.supplier_id, g.depot_id) not in drafts]
             numbers = numbering.reserve(conn, "CF", run_date.year, len(new))
             for group, number in zip(new, numbers, strict=True):
