@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, select
@@ -24,7 +25,7 @@ from comptoir.backoffice.schema import (
     suppliers,
 )
 
-YEAR = dt.datetime.now(dt.UTC).year  # the run date's year (Europe/Paris, near enough)
+YEAR = dt.datetime.now(ZoneInfo("Europe/Paris")).year  # the run date's year (dossier zone)
 
 
 def task(task_id: str = "reassort", **options: Any) -> TaskDefinition:
