@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict, Field
 
 from comptoir.automation.catalog import Category, TaskOutput, TaskType
-from comptoir.errors import ComptoirError
+from comptoir.retail.scope import store_ids
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -31,10 +31,6 @@ if TYPE_CHECKING:
 LAST = 10
 """How many of a customer's most recent purchases are counted."""
 WATERMARK = "last_ticket_id"
-
-
-class LastPurchasesError(ComptoirError):
-    """The run cannot start as asked (an unknown store)."""
 
 
 class Options(BaseModel):
@@ -51,23 +47,6 @@ class Options(BaseModel):
         default_factory=list, title="Stores",
         description="Store codes whose purchases count (one per line). Empty: every store.",
         json_schema_extra={"section": "Customers"})
-
-
-def store_ids(conn: Connection, codes: list[str], option: str = "stores") -> list[int]:
-    """The ids of the stores `codes` (empty: every store); an unknown code fails."""
-    from sqlalchemy import select
-
-    from comptoir.backoffice.schema import depots
-
-    query = select(depots.c.id, depots.c.code).where(depots.c.is_store.is_(True))
-    if codes:
-        query = query.where(depots.c.code.in_(codes))
-    found = {row.code: row.id for row in conn.execute(query)}
-    missing = sorted(set(codes) - set(found))
-    if missing:
-        raise LastPurchasesError(
-            f"unknown store code(s) in option {option}: {', '.join(missing)}")
-    return sorted(found.values())
 
 
 def read_state(conn: Connection, task_id: str, key: str) -> str | None:

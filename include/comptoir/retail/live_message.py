@@ -78,12 +78,9 @@ def targets(conn: Connection, stores: list[str], registers: list[str]) -> list[s
 
     from comptoir.backoffice.schema import depots
     from comptoir.backoffice.schema import registers as registers_table
-    from comptoir.retail.last_purchases_store import LastPurchasesError, store_ids
+    from comptoir.retail.scope import store_ids
 
-    try:
-        ids = store_ids(conn, stores)
-    except LastPurchasesError as error:
-        raise LiveMessageError(str(error)) from None
+    ids = store_ids(conn, stores)
     query = (select(depots.c.code.label("store"), registers_table.c.code)
              .join(depots, depots.c.id == registers_table.c.depot_id)
              .where(registers_table.c.depot_id.in_(ids)))

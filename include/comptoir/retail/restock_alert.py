@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from comptoir.automation.catalog import Category, TaskOutput, TaskType
 from comptoir.errors import ComptoirError
+from comptoir.retail.scope import code_ids
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -71,21 +72,6 @@ class Options(BaseModel):
 def origin(task_id: str) -> str:
     """The `purchase_orders.origin` of the drafts of a task."""
     return f"restock_alert:{task_id}"
-
-
-def codes_to_ids(conn: Connection, table: Any, codes: list[str], option: str,
-                 what: str) -> list[int] | None:
-    """The ids of `codes` in `table` (None when empty: no filter); an unknown code fails."""
-    from sqlalchemy import select
-
-    if not codes:
-        return None
-    found = {row.code: row.id for row in
-             conn.execute(select(table.c.id, table.c.code).where(table.c.code.in_(codes)))}
-    missing = sorted(set(codes) - set(found))
-    if missing:
-        raise RestockError(f"unknown {what} code(s) in option {option}: {', '.join(missing)}")
-    return sorted(found.values())
 
 
 def default_supplier(conn: Connection) -> int | None:
@@ -202,8 +188,11 @@ def run(ctx: RunContext, options: Options) -> TaskOutput:
     report: list[tuple[str, str, str]] = []  # (supplier code, depot code, line)
     with ctx.engine.begin() as conn:
         stock_lock.acquire(conn)
-        depot_ids = codes_to_ids(conn, d, options.depots, "depots", "depot")
-        supplier_ids = codes_to_ids(conn, sup, options.suppliers, "suppliers", "supplier")
+        depot_ids = (sorted(code_ids(conn, d, options.depots, "depots", "depot").values())
+                     if options.depots else None)
+        supplier_ids = (sorted(code_ids(conn, sup, options.suppliers, "suppliers",
+                                        "supplier").values())
+                        if options.suppliers else None)
         fallback = default_supplier(conn)
         run_date = ctx.moment.astimezone(dossier_zone(conn)).date()
         groups, orphans = needs(conn, ctx.task_id, options, depot_ids, supplier_ids, fallback)
