@@ -93,9 +93,13 @@ def _email(value: str) -> str:
     return check_address(value)
 
 
+#: A site code (inter-site orders): 1-40 letters, digits, `-`, `_`, `.`.
+SITE_CODE = re.compile(r"[A-Za-z0-9_.-]{1,40}")
+
+
 def _site_code(value: str) -> str:
     v = value.strip()
-    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", v):
+    if not SITE_CODE.fullmatch(v):
         raise ValueError("expected 1 to 40 letters, digits, '-', '_' or '.'")
     return v
 

@@ -6,7 +6,6 @@ belonging to one site); its orders become orders of its customer.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,12 +18,12 @@ from comptoir.backoffice.schema import (
     intersite_site_senders,
     intersite_sites,
 )
+from comptoir.backoffice.settings import SITE_CODE
 from comptoir.errors import ComptoirError
 from comptoir.exchange.endpoints import check_address
 
 __all__ = ["Site", "SiteError", "add_site", "list_sites", "remove_site", "sites_by_sender"]
 
-_CODE = re.compile(r"[A-Za-z0-9_.-]{1,40}")
 
 
 class SiteError(ComptoirError):
@@ -43,7 +42,7 @@ class Site:
 
 def _check_code(code: str) -> str:
     code = code.strip()
-    if not _CODE.fullmatch(code):
+    if not SITE_CODE.fullmatch(code):
         raise SiteError(f"site {code!r} is not 1 to 40 letters, digits, '-', '_' or '.'")
     return code
 
