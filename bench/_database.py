@@ -14,3 +14,18 @@ def database(server: str, name: str, drop: bool = False) -> str:
             conn.execute(f'CREATE DATABASE "{name}"')
     found = make_url(server).set(database=name, drivername="postgresql+psycopg")
     return found.render_as_string(hide_password=False)
+
+
+def row_counts(url: str, tables: dict[str, str]) -> dict[str, int]:
+    """Label → rows of the dossier table it names (`{"lines": "sales_document_lines"}`)."""
+    from sqlalchemy import create_engine, func, select
+
+    from comptoir.backoffice import schema as s
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        found = {label: conn.execute(select(func.count())
+                                     .select_from(s.metadata.tables[table])).scalar_one()
+                 for label, table in tables.items()}
+    engine.dispose()
+    return found

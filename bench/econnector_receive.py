@@ -31,7 +31,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _database import database  # noqa: E402
+from _database import database, row_counts  # noqa: E402
+
+from comptoir.backoffice.totals import half_up  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -114,10 +116,6 @@ def _dossier(url: str, documents: int) -> list[tuple[str, str, str, int, int]]:
             for i in range(ARTICLES)]
 
 
-def _half_up(numerator: int, denominator: int) -> int:
-    return (numerator * 2 + denominator) // (2 * denominator)
-
-
 def _write_file(path: Path, documents: int, articles: list) -> None:
     """N documents of LINES lines: half the lines at the article's price, with discounts."""
     import numpy as np
@@ -140,11 +138,11 @@ def _write_file(path: Path, documents: int, articles: list) -> None:
         for line in range(LINES):
             code, label, _, cents, rate = articles[int(picks[n, line])]
             quantity, discount = int(quantities[n, line]), int(discounts[n, line])
-            total = _half_up(quantity * cents * (100 - discount), 100)
+            total = half_up(quantity * cents * (100 - discount), 100)
             base[rate] = base.get(rate, 0) + total
             price = f"{cents // 100},{cents % 100:02d}" if given[n, line] else ""
             rows.append((line + 1, code, label, quantity, price, discount or ""))
-        incl = sum(b + _half_up(b * r, 1000) for r, b in base.items())
+        incl = sum(b + half_up(b * r, 1000) for r, b in base.items())
         head = (doc, date, client, f"Client {int(clients[n])}", f"CMD {n}",
                 payments[n % 4], f"{incl // 100},{incl % 100:02d}")
         out += [";".join(map(str, (*head, *row))) for row in rows]
@@ -161,18 +159,8 @@ def _drop(source: Path, inbox: Path) -> None:
 
 
 def _count(url: str) -> dict[str, int]:
-    from sqlalchemy import create_engine, func, select
-
-    from comptoir.backoffice import schema as s
-
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        found = {name: conn.execute(select(func.count()).select_from(table)).scalar_one()
-                 for name, table in (("documents", s.sales_documents),
-                                     ("lines", s.sales_document_lines),
-                                     ("history", s.sync_history))}
-    engine.dispose()
-    return found
+    return row_counts(url, {"documents": "sales_documents", "lines": "sales_document_lines",
+                                "history": "sync_history"})
 
 
 def main() -> int:

@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _database import database  # noqa: E402
+from _database import database, row_counts  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -173,19 +173,8 @@ def _put_back(folder: Path) -> int:
 
 
 def _count(url: str) -> dict[str, int]:
-    from sqlalchemy import create_engine, func, select
-
-    from comptoir.backoffice import schema as s
-
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        found = {name: conn.execute(select(func.count()).select_from(table)).scalar_one()
-                 for name, table in (("documents", s.sales_documents),
-                                     ("lines", s.sales_document_lines),
-                                     ("messages", s.intersite_messages),
-                                     ("mails", s.intersite_mails))}
-    engine.dispose()
-    return found
+    return row_counts(url, {"documents": "sales_documents", "lines": "sales_document_lines",
+                                "messages": "intersite_messages", "mails": "intersite_mails"})
 
 
 def main() -> int:
