@@ -147,12 +147,14 @@ def _exclusive(connector: Connector, dry_run: bool) -> Iterator[None]:
         return
     folder = connector_inbox(connector).root
     folder.mkdir(parents=True, exist_ok=True)
-    try:
-        with locked(folder / ".reception.lock", wait=False):
-            yield
-    except LockBusy:
-        raise _Busy(f"another reception of connector {connector.code} is running: nothing "
-                    "was read or written; try again when it has finished") from None
+    with contextlib.ExitStack() as held:
+        try:  # only the lock's own refusal means another reception is running
+            held.enter_context(locked(folder / ".reception.lock", wait=False))
+        except LockBusy:
+            raise _Busy(f"another reception of connector {connector.code} is running: "
+                        "nothing was read or written; try again when it has finished"
+                        ) from None
+        yield
 
 
 def _lock(conn: Connection, connector: Connector) -> None:
