@@ -71,6 +71,7 @@ def register(app: typer.Typer) -> None:
             _stage_demo_connector()
             _stage_demo_intersite()
             _stage_demo_tickets()
+            _stage_demo_retail()
         loaded = load_folder()
         for error in loaded.errors:
             out.print(f"[yellow]skipped an invalid definition:[/] {error}", highlight=False)
@@ -145,6 +146,14 @@ def _stage_demo_tickets() -> None:
         out.print(f"register {item.store} {item.register} sold {item.tickets} tickets offline; "
                   f"its ticket file {item.file.name} was dropped into {item.file.parent}",
                   highlight=False)
+
+
+def _stage_demo_retail() -> None:
+    from comptoir.backoffice.engine import get_engine
+    from comptoir.demo.retail import stage_retail
+
+    for line in stage_retail(get_engine()):
+        out.print(line, highlight=False)
 
 
 def _gist(body: str, width: int = 90) -> str:

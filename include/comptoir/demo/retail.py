@@ -1,0 +1,26 @@
+"""Demo data for the retail task types: each stage gives its type something to do.
+
+A stage is a module `comptoir.demo.<name>` with `stage(engine) -> list[str]`: it adds to
+the demo dossier (or drops files into a task's inbox) what its type works on in the
+nightly batch, and returns the lines `make demo` prints about it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+STAGES: tuple[str, ...] = (
+)
+"""The stage modules, in the order they run (after the demo's POS tickets are staged)."""
+
+
+def stage_retail(engine: Engine) -> list[str]:
+    """Run every stage; the lines they say, in order."""
+    said: list[str] = []
+    for name in STAGES:
+        said += importlib.import_module(f"comptoir.demo.{name}").stage(engine)
+    return said
