@@ -49,8 +49,7 @@ def customer(id: int, code: str, name: str, **columns: Any) -> dict[str, Any]:
             "created_at": dt.datetime(2024, 3, 1, 10, 0), **columns}
 
 
-@pytest.fixture
-def dossier(engine: Engine, comptoir_home: Path) -> Engine:
+def worked_example(engine: Engine) -> Engine:
     """The contract's worked example: three pairs and a customer alone."""
     with engine.begin() as conn:
         conn.execute(depots.insert(), [
@@ -68,6 +67,11 @@ def dossier(engine: Engine, comptoir_home: Path) -> Engine:
                      phone="06 11 22 33 44"),
         ])
     return engine
+
+
+@pytest.fixture
+def dossier(engine: Engine, comptoir_home: Path) -> Engine:
+    return worked_example(engine)
 
 
 def produced(home: Path, name: str = "doublons-clients-*.csv") -> list[str]:

@@ -28,8 +28,8 @@ def run(engine: Engine, definition: TaskDefinition, run_id: str = "manual-1") ->
     return runner.run_task(definition, run_id, None, engine=engine, log=lambda _: None)
 
 
-@pytest.fixture
-def dossier(engine: Engine) -> Engine:
+def registers_of_two_stores(engine: Engine) -> Engine:
+    """MAG01 with C1..C3, MAG02 with C1, MAG03 without a register, a depot CENTRAL with C9."""
     with engine.begin() as conn:
         conn.execute(depots.insert(), [
             {"id": 1, "code": "MAG01", "name": "Magasin 1", "is_store": True},
@@ -43,6 +43,11 @@ def dossier(engine: Engine) -> Engine:
             {"id": 4, "depot_id": 2, "code": "C1", "name": "Caisse 1"},
             {"id": 5, "depot_id": 9, "code": "C9", "name": "Caisse du central"}])
     return engine
+
+
+@pytest.fixture
+def dossier(engine: Engine) -> Engine:
+    return registers_of_two_stores(engine)
 
 
 def live(engine: Engine) -> list[Any]:

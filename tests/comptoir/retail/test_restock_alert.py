@@ -42,8 +42,7 @@ def business(report: Report) -> list[str]:
     return report.body.splitlines()[2:]
 
 
-@pytest.fixture
-def dossier(engine: Engine) -> Engine:
+def worked_example(engine: Engine) -> Engine:
     """The contract's worked example: depot MAGR1, TRS-1..4 of FRA1 and FRA2."""
     with engine.begin() as conn:
         conn.execute(depots.insert(), [
@@ -77,6 +76,11 @@ def dossier(engine: Engine) -> Engine:
             {"order_id": confirmed, "line_no": 1, "article_id": 3, "quantity": Decimal(4),
              "received_quantity": Decimal(0), "unit_price": Decimal("8.0000")}])
     return engine
+
+
+@pytest.fixture
+def dossier(engine: Engine) -> Engine:
+    return worked_example(engine)
 
 
 def orders(engine: Engine) -> dict[str, Any]:
