@@ -261,12 +261,14 @@ def _bench(backend: str, shape: Shape, runs: list[str], server: str, work: Path)
             met = ((target is None or got["seconds"] <= target)
                    and got["peak"] <= MEMORY_LIMIT
                    and (limit is None or got["statements"] <= limit))
-            business = got["body"][2:] or got["body"]
-            summary = business[-1] if business else ""
+            business = got["body"][2:] or got["body"] or [""]
+            # the correction's last line sums it up; the others say it in their first
+            summary = business[-1 if run == "sales_correction" else 0]
             print(f"{run:<24}{got['seconds']:>9.1f}"
                   f"{f'{target:g} s' if target else '—':>9}"
                   f"{got['peak'] / 2**20:>7,.0f} MiB{got['statements']:>12,}"
-                  f"{f'{limit:,}' if limit else '—':>8}  {got['level']}: {summary[:100]}"
+                  f"{f'{limit:,}' if limit else '—':>8}  {got['level']}, {len(business):,} lines: "
+                  f"{summary[:110]}"
                   f"{'' if met else '  MISSED'}")
             if run == "sales_correction":
                 print(f"{'':<24}rows written {got['written']:,}: {written}")
