@@ -81,8 +81,9 @@ class Shape:
             raise ValueError(f"{self.articles} articles need {self.articles * self.stores} "
                              "lines at least (every store sells every article)")
         if 2 * SHORT_EVERY * self.kits > self.articles - self.kits:
-            raise ValueError(f"{self.kits} kits need {2 * SHORT_EVERY * self.kits} "
-                             "ordinary articles")
+            raise ValueError(f"{self.kits} kit(s) need {2 * SHORT_EVERY * self.kits} "
+                             f"articles that are not kits, there are "
+                             f"{self.articles - self.kits} (more lines, more articles)")
 
 
 def season_start(today: dt.date, keep_months: int = 3, before: int = 10) -> dt.date:

@@ -304,7 +304,8 @@ def main() -> int:
     parser.add_argument("--backend", choices=("postgresql", "sqlite", "both"), default="both")
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--runs", nargs="+", choices=list(RUNS), default=list(RUNS),
-                        help="measure only these runs, in this order (default: all four)")
+                        help="measure only these runs, in the order above (default: all "
+                        "four; season_end expects sales_correction's closed days)")
     parser.add_argument("--server", default=os.environ.get("COMPTOIR_BENCH_DATABASE_URL",
                                                            SERVER))
     parser.add_argument("--stage", nargs=3, help=argparse.SUPPRESS)
@@ -320,6 +321,11 @@ def main() -> int:
               "was measured")
         return 2
     shape = Shape.bench(args.lines)
+    try:
+        shape.check()
+    except ValueError as exc:
+        print(f"retail bench: --lines {args.lines}: {exc}")
+        return 2
     backends = ["postgresql", "sqlite"] if args.backend == "both" else [args.backend]
     work = Path(tempfile.mkdtemp(prefix="comptoir-bench-retail-"))
     try:
