@@ -8,10 +8,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
 EMBEDDED = eval "$$($(PY) -m comptoir.embedded)"
 
-.PHONY: help install demo test test-servers airflow bench lint clean
+.PHONY: help install demo test test-servers airflow bench bench-retail lint clean
 
 help: ## This list
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ airflow: $(STAMP) ## Start Airflow (standalone) on this project: UI on http://lo
 
 bench: $(STAMP) ## Run the benchmarks (bench/)
 	@$(EMBEDDED) && for b in bench/[!_]*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+bench-retail: $(STAMP) ## Run the retail task types' benchmark only (bench/retail.py)
+	@$(EMBEDDED) && $(PY) bench/retail.py
 
 lint: $(STAMP) ## ruff
 	@$(VENV)/bin/ruff check .
