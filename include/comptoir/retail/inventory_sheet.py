@@ -21,6 +21,19 @@ TITLE = "Feuille de comptage d'inventaire"
 HEADER = ("Famille", "S.-fam.", "Article", "Désignation", "Unité", "Lot", "Théorique",
           "Compté")
 WIDTHS_MM = (18, 18, 26, 56, 12, 20, 15, 15)
+NAME_MM = WIDTHS_MM[3] - 3
+
+
+def fit(text: str, width_mm: float, size: float = 8) -> str:
+    """`text` cut (with `…`) to the width of its column: one line per count line."""
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    if stringWidth(text, FONT, size) <= width_mm * mm:
+        return text
+    while text and stringWidth(text + "…", FONT, size) > width_mm * mm:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def _section(prepared: Prepared, rows: Sequence[tuple], run_date: date,
@@ -28,11 +41,10 @@ def _section(prepared: Prepared, rows: Sequence[tuple], run_date: date,
     from reportlab.lib import colors
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+    from reportlab.platypus import KeepTogether, LongTable, Paragraph, Spacer, Table, TableStyle
 
     heading = ParagraphStyle("heading", fontName=FONT_BOLD, fontSize=12, leading=15)
     normal = ParagraphStyle("normal", fontName=FONT, fontSize=9, leading=11)
-    cell = ParagraphStyle("cell", fontName=FONT, fontSize=8, leading=9.5)
     store = prepared.store
     flow: list[Any] = [
         Paragraph(f"Inventaire {prepared.number} : dépôt {store.code} {store.name}", heading),
@@ -44,9 +56,9 @@ def _section(prepared: Prepared, rows: Sequence[tuple], run_date: date,
     data: list[list[Any]] = [list(HEADER)]
     for row in rows:
         _, _, family, sub_family, article, name, unit, lot, expected, _ = row
-        data.append([family or "", sub_family or "", article, Paragraph(name or "", cell),
+        data.append([family or "", sub_family or "", article, fit(name or "", NAME_MM),
                      unit or "", lot or "", "" if blind else quantity(expected), ""])
-    table = Table(data, colWidths=[w * mm for w in WIDTHS_MM], repeatRows=1)
+    table = LongTable(data, colWidths=[w * mm for w in WIDTHS_MM], repeatRows=1)
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, 0), FONT_BOLD, 8),
         ("FONT", (0, 1), (-1, -1), FONT, 8),

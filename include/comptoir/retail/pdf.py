@@ -4,13 +4,12 @@ ReportLab, standard fonts (WinAnsi: French text and "€" without shipping a fon
 portrait or landscape, the company name and the document title on every page, `page n /
 N`, French formats (`day`, `money`, `quantity`), one unit per new page with one outline
 entry (bookmark) each, `invariant=1` (byte-identical files), a classic cross-reference
-table (ReportLab writes no object streams). The total page count is known by building the
-document twice (the first build only counts).
+table (ReportLab writes no object streams). The total page count `N` is a form XObject
+every page draws and the canvas defines once the last page is done: one build.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -87,8 +86,27 @@ class _Bookmark:
         return Mark()
 
 
-def _build(target: Any, title: str, company: str, units: Sequence[Unit], landscape: bool,
-           total: int | None, compress: bool) -> int:
+TOTAL_FORM = "pageTotal"
+
+
+def _canvas_class() -> type:
+    """A canvas that defines the page-total form (`N` of `page n / N`) when saved."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    class TotalCanvas(Canvas):
+        def save(self) -> None:
+            self.beginForm(TOTAL_FORM)
+            self.setFont(FONT, 8)
+            self.drawString(0, 0, str(self.getPageNumber() - 1))
+            self.endForm()
+            super().save()
+
+    return TotalCanvas
+
+
+def write_pdf(path: Path, title: str, company: str, units: Sequence[Unit], *,
+              landscape: bool = False, compress: bool = True) -> int:
+    """Write the units as one PDF at `path`; its page count."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.pagesizes import landscape as turned
     from reportlab.lib.units import mm
@@ -107,11 +125,13 @@ def _build(target: Any, title: str, company: str, units: Sequence[Unit], landsca
         canvas.setLineWidth(0.5)
         canvas.line(MARGIN * mm, height - 12 * mm, width - MARGIN * mm, height - 12 * mm)
         canvas.setFont(FONT, 8)
-        canvas.drawRightString(width - MARGIN * mm, 8 * mm,
-                               f"page {doc.page} / {total or '?'}")
+        right = width - MARGIN * mm - 8 * mm  # room for N, drawn by the form
+        canvas.drawRightString(right, 8 * mm, f"page {doc.page} / ")
+        canvas.translate(right, 8 * mm)
+        canvas.doForm(TOTAL_FORM)
         canvas.restoreState()
 
-    doc = BaseDocTemplate(target, pagesize=size, invariant=1, pageCompression=int(compress),
+    doc = BaseDocTemplate(str(path), pagesize=size, invariant=1, pageCompression=int(compress),
                           title=title, author=company, creator="Comptoir",
                           leftMargin=MARGIN * mm, rightMargin=MARGIN * mm,
                           topMargin=18 * mm, bottomMargin=15 * mm)
@@ -123,14 +143,5 @@ def _build(target: Any, title: str, company: str, units: Sequence[Unit], landsca
             story.append(PageBreak())
         story.append(_Bookmark(f"unit{index}", unit.outline))
         story.extend(unit.flowables)
-    doc.build(story)
+    doc.build(story, canvasmaker=_canvas_class())
     return pages["n"]
-
-
-def write_pdf(path: Path, title: str, company: str, units: Sequence[Unit], *,
-              landscape: bool = False, compress: bool = True) -> int:
-    """Write the units as one PDF at `path`; its page count. Flowables are reused by the
-    two builds, so pass fresh ones (no flowable keeps state across builds here)."""
-    total = _build(io.BytesIO(), title, company, units, landscape, None, compress)
-    _build(str(path), title, company, units, landscape, total, compress)
-    return total

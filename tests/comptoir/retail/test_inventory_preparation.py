@@ -171,11 +171,9 @@ def test_lots_families_and_inactive_articles(engine: Engine, comptoir_home: Path
 
 def pdf_text(content: bytes) -> bytes:
     """The page content streams of a PDF, decoded (ReportLab writes ASCII85 + Flate)."""
-    streams = re.findall(rb"/Filter \[ /ASCII85Decode /FlateDecode \] /Length \d+\s*>>\s*"
-                         rb"stream\r?\n(.*?)endstream", content, re.S)
+    streams = re.findall(rb"stream\r?\n(.*?)~>endstream", content, re.S)
     assert streams
-    return b"".join(zlib.decompress(base64.a85decode(s.strip().removesuffix(b"~>")))
-                    for s in streams)
+    return b"".join(zlib.decompress(base64.a85decode(s.strip())) for s in streams)
 
 
 def test_the_pdf_count_sheet(dossier: Engine, comptoir_home: Path) -> None:
@@ -198,8 +196,9 @@ def test_the_pdf_count_sheet(dossier: Engine, comptoir_home: Path) -> None:
     assert b"/PageMode /UseOutlines" in content
     assert content.count(b"/Type /Page\n") == 2  # one depot per page
     text = pdf_text(content)
-    assert b"(Comptoir Test SA)" in text and b"(page 1 / 2)" in text
-    assert b"(page 2 / 2)" in text and b"(TRS-1)" in text
+    assert b"(Comptoir Test SA)" in text and b"(page 1 / )" in text
+    assert b"(page 2 / )" in text and b"(TRS-1)" in text
+    assert b"/FormXob.pageTotal Do" in text and b"(2) Tj" in text  # N, drawn by one form
     assert b"(Sign" in text  # the signature footer
     assert b"(3)" not in text  # blind: no expected quantity
     run(dossier, task(), comptoir_home)  # refreshed the same day: the same bytes
