@@ -31,7 +31,6 @@ from comptoir.backoffice.schema import (
     stock_records,
 )
 from comptoir.exchange.transports import LocalTransport
-from comptoir.retail.pdf import money, quantity
 
 YEAR = dt.datetime.now(ZoneInfo("Europe/Paris")).year
 INV1, INV2 = f"INV{YEAR}-000001", f"INV{YEAR}-000002"
@@ -237,9 +236,3 @@ def test_bad_input(dossier: Engine, comptoir_home: Path) -> None:
     with dossier.connect() as conn:
         assert conn.execute(select(func.count()).select_from(inventories)).scalar() == 0
 
-
-def test_french_formats() -> None:
-    assert money(Decimal("1234.5")) == "1\u00a0234,50\u00a0€"
-    assert money(Decimal("-0.005")) == "-0,01\u00a0€"
-    assert quantity(Decimal("1200.500")) == "1\u00a0200,5"
-    assert quantity(Decimal("-1.000")) == "-1" and quantity(Decimal("0.000")) == "0"
