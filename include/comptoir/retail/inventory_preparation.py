@@ -171,6 +171,11 @@ def prepare(conn: Connection, options: Options, run_id: str, run_date: date,
         conn.execute(insert(il).from_select(
             ["inventory_id", "line_no", "article_id", "lot_number", "expected_quantity",
              "wac", "counted_quantity"], target))
+        written = dict(conn.execute(select(il.c.inventory_id, func.count())
+                                    .where(il.c.inventory_id.in_(ids))
+                                    .group_by(il.c.inventory_id)).all())
+        for p in prepared:  # what was written, even if the stock moved since the count
+            p.lines = written.get(p.inventory_id, 0)
     return prepared
 
 
