@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 STAGES: tuple[str, ...] = (
+    "retail_city_localisation",
+    "retail_inventory_preparation",
 )
 """The stage modules, in the order they run (after the demo's POS tickets are staged)."""
 
