@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 STAGES: tuple[str, ...] = (
+    "retail_lacoste_conversion",
+    "retail_passage_counters",
 )
 """The stage modules, in the order they run (after the demo's POS tickets are staged)."""
 
