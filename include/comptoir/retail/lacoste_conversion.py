@@ -49,7 +49,7 @@ PLURALS = {"ticket rejeté": "tickets rejetés", "paire en échec": "paires en �
            "fichier en échec": "fichiers en échec"}
 
 
-class Options(InboxOptions, CsvOptions):
+class Options(CsvOptions, InboxOptions):
     """Options of `lacoste_conversion`."""
 
     model_config = ConfigDict(extra="forbid")

@@ -16,7 +16,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ConfigDict, Field
 
@@ -39,7 +39,7 @@ CENT = Decimal("0.01")
 NO_FILE = "Aucun fichier de comptages"
 
 
-class Options(InboxOptions, PeriodOptions, CsvOptions):
+class Options(CsvOptions, PeriodOptions, InboxOptions):
     """Options of `passage_counters`: the inbox, the period and stores of the output, its CSV."""
 
     model_config = ConfigDict(extra="forbid")
@@ -148,22 +148,29 @@ def days(conn: Connection, first: dt.date, last: dt.date, depot_ids: list[int]) 
     with_traffic = sorted({depot for depot, _ in traffic})
     stores = {r.id: Store(r.code, r.name) for r in conn.execute(
         select(d.c.id, d.c.code, d.c.name).where(d.c.id.in_(with_traffic)))}
+    positive = func.sum(case((t.c.total_incl_tax > 0, 1), else_=0))
+    sold: dict[tuple[int, dt.date], list[Any]] = defaultdict(lambda: [0, Decimal(0)])
+    for r in conn.execute(  # tickets of a sales day: aggregated by the database
+            select(t.c.depot_id, sd.c.date, positive.label("tickets"),
+                   func.sum(t.c.total_incl_tax).label("sales"))
+            .join(sd, sd.c.id == t.c.sales_day_id)
+            .where(t.c.depot_id.in_(with_traffic), sd.c.date.between(first, last))
+            .group_by(t.c.depot_id, sd.c.date)):
+        if (r.depot_id, r.date) in traffic:
+            sold[(r.depot_id, r.date)] = [int(r.tickets or 0), Decimal(r.sales or 0)]
     zone = dossier_zone(conn)
     since = dt.datetime.combine(first - dt.timedelta(days=1), dt.time())
     until = dt.datetime.combine(last + dt.timedelta(days=2), dt.time())
-    sold: dict[tuple[int, dt.date], list[Decimal]] = defaultdict(list)
-    for r in conn.execute(
-            select(t.c.depot_id, sd.c.date, t.c.issued_at, t.c.total_incl_tax)
-            .outerjoin(sd, sd.c.id == t.c.sales_day_id)
-            .where(t.c.depot_id.in_(with_traffic),
-                   sd.c.date.between(first, last)
-                   | (sd.c.id.is_(None) & (t.c.issued_at >= since) & (t.c.issued_at < until)))):
-        day = r.date if r.date is not None else aware(r.issued_at, zone).date()  # type: ignore[union-attr]
+    for r in conn.execute(  # tickets without a sales day (rare): their local date
+            select(t.c.depot_id, t.c.issued_at, t.c.total_incl_tax)
+            .where(t.c.depot_id.in_(with_traffic), t.c.sales_day_id.is_(None),
+                   t.c.issued_at >= since, t.c.issued_at < until)):
+        day = aware(r.issued_at, zone).date()  # type: ignore[union-attr]
         if (r.depot_id, day) in traffic:
-            sold[(r.depot_id, day)].append(Decimal(r.total_incl_tax))
-    found = [Day(day, stores[depot], visitors,
-                 sum(1 for total in sold[(depot, day)] if total > 0),
-                 sum(sold[(depot, day)], Decimal(0)))
+            total = Decimal(r.total_incl_tax)
+            sold[(r.depot_id, day)][0] += total > 0
+            sold[(r.depot_id, day)][1] += total
+    found = [Day(day, stores[depot], visitors, *sold[(depot, day)])
              for (depot, day), visitors in traffic.items()]
     return sorted(found, key=lambda x: (x.date, x.store.code))
 
