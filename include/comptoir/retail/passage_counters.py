@@ -94,13 +94,13 @@ def plural(count: int, singular: str, many: str) -> str:
 
 
 def import_files(ctx: RunContext, inbox: TaskInbox,
-                 stores: dict[str, int]) -> tuple[list[str], int]:
-    """Import the waiting files; the report lines and the number of problems left."""
+                 stores: dict[str, int]) -> tuple[list[str], str | None]:
+    """Import the waiting files; the report lines, and what was refused (None: nothing)."""
     from comptoir.retail.inbox_files import decode, waiting
     from comptoir.retail.traffic_files import TrafficFile, parse, upsert
 
     lines: list[str] = []
-    problems = 0
+    refused = rejected = 0
     with inbox.inbox.processing():
         files = waiting(inbox, PATTERN)
         for path in files:
@@ -112,7 +112,7 @@ def import_files(ctx: RunContext, inbox: TaskInbox,
                 inbox.inbox.failed(path, {"file": path.name, "error": parsed.error},
                                    day=ctx.moment.date())
                 lines.append(f"{path.name} : fichier refusé, {parsed.error}")
-                problems += 1
+                refused += 1
                 continue
             with ctx.engine.begin() as conn:
                 upsert(conn, parsed.unique(), path.name, ctx.moment)
@@ -122,9 +122,11 @@ def import_files(ctx: RunContext, inbox: TaskInbox,
             lines.append(f"{path.name} : {plural(imported, 'ligne importée', 'lignes importées')}"
                          f", {plural(len(parsed.rejected), 'rejetée', 'rejetées')}")
             lines += parsed.rejected
-            problems += len(parsed.rejected)
+            rejected += len(parsed.rejected)
             ctx.log(f"{path.name}: {imported} rows imported, {len(parsed.rejected)} rejected")
-    return lines or [NO_FILE], problems
+    said = [plural(rejected, "ligne rejetée", "lignes rejetées")] if rejected else []
+    said += [plural(refused, "fichier refusé", "fichiers refusés")] if refused else []
+    return lines or [NO_FILE], ", ".join(said) or None
 
 
 def days(conn: Connection, first: dt.date, last: dt.date, depot_ids: list[int]) -> list[Day]:
@@ -200,13 +202,11 @@ def run(ctx: RunContext, options: Options) -> TaskOutput:
         selected = store_ids(conn, options.stores)
         known = {r.code: r.id for r in conn.execute(
             select(depots.c.code, depots.c.id).where(depots.c.is_store.is_(True)))}
-    imported, problems = import_files(ctx, inbox_of_run(ctx, options), known)
+    imported, refused = import_files(ctx, inbox_of_run(ctx, options), known)
     with ctx.engine.connect() as conn:
         found = days(conn, first, last, selected)
     output = TaskOutput(summary=[period_line(first, last), *imported, rate_line(found)])
-    if problems:
-        output.warning = plural(problems, "ligne ou fichier de comptages refusé",
-                                "lignes ou fichiers de comptages refusés")
+    output.warning = refused
     if not found:
         output.summary.append("Pas de fichier : aucune journée avec des comptages")
         return output

@@ -115,6 +115,7 @@ def test_the_worked_example(dossier: Engine, comptoir_home: Path, tmp_path: Path
     drop(comptoir_home, "comptages-20260106.csv", worked_file())
     report = run(dossier, task(**DAY), tmp_path / "out")
     assert report.level == "warning", report.body
+    assert report.title.endswith("2 lignes rejetées")
     assert business(report) == [
         "Période : du 06/01/2026 au 06/01/2026",
         "comptages-20260106.csv : 11 lignes importées, 2 rejetées",
@@ -188,6 +189,7 @@ def test_bad_rows_are_named_and_a_file_without_the_columns_goes_to_failed(
     drop(comptoir_home, "notes.txt", ["not a counter file"])
     report = run(dossier, task(**DAY), tmp_path / "out")
     assert report.level == "warning"
+    assert report.title.endswith("10 lignes rejetées, 1 fichier refusé")
     assert business(report) == [
         "Période : du 06/01/2026 au 06/01/2026",
         "a.csv : 0 ligne importée, 10 rejetées",
