@@ -30,6 +30,7 @@ from comptoir.automation.filenames import uses_store
 from comptoir.automation.task_inbox import InboxOptions
 from comptoir.retail.csv_options import CsvOptions, write_csv
 from comptoir.retail.lacoste_files import Key, Line, Name, Payment
+from comptoir.retail.report_text import CENT, french, plural, trim
 
 if TYPE_CHECKING:
 
@@ -44,7 +45,6 @@ COLUMNS = ("TYPE", "MAGASIN", "CAISSE", "TICKET", "DATE", "HEURE", "CLIENT", "LI
            "ART_CODE", "LIBELLE", "QTE", "PU_TTC", "REMISE", "MONTANT_TTC", "TAUX_TVA", "MODE",
            "MONTANT")
 NOTHING = "Aucun fichier à convertir"
-CENT = Decimal("0.01")
 PLURALS = {"ticket rejeté": "tickets rejetés", "paire en échec": "paires en échec",
            "fichier en échec": "fichiers en échec"}
 
@@ -89,26 +89,12 @@ def check(options: BaseModel, filename: str | None) -> None:
                          "store; remove {mag:...}")
 
 
-def french(amount: Decimal) -> str:
-    """`95,00`: two decimals, decimal comma."""
-    return f"{amount.quantize(CENT, ROUND_HALF_UP):f}".replace(".", ",")
-
-
-def trim(value: Decimal) -> Decimal:
-    """A quantity or rate with the decimals it needs (`2`, `1.5`, `-1`)."""
-    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
-
-
 def price(value: Decimal) -> Decimal:
     """A unit price: two decimals, more when the file gives more (up to 4)."""
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
         return value.quantize(Decimal("0.0001"), ROUND_HALF_UP)
     return value.quantize(CENT)
-
-
-def plural(count: int, singular: str, many: str) -> str:
-    return f"{count} {singular if count <= 1 else many}"
 
 
 @dataclass

@@ -25,6 +25,7 @@ from comptoir.automation.filenames import Store, uses_store
 from comptoir.automation.task_inbox import InboxOptions
 from comptoir.retail.csv_options import CsvOptions, write_csv
 from comptoir.retail.periods import Period, PeriodOptions, period_field, period_line
+from comptoir.retail.report_text import CENT, french, plural, trim
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 PATTERN = "*.csv"
 COLUMNS = ("date", "store", "store_name", "visitors", "tickets", "conversion_rate",
            "sales_incl_tax", "average_basket")
-CENT = Decimal("0.01")
 NO_FILE = "Aucun fichier de comptages"
 
 
@@ -77,20 +77,6 @@ class Day:
     def row(self) -> tuple[object, ...]:
         return (self.date, self.store.code, self.store.name, self.visitors, self.tickets,
                 self.rate, self.sales.quantize(CENT, ROUND_HALF_UP), self.basket)
-
-
-def trim(value: Decimal) -> Decimal:
-    """A rate with the decimals it needs (`50`, `27.5`, `23.45`)."""
-    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
-
-
-def french(value: Decimal) -> str:
-    """`23,45`: two decimals, decimal comma."""
-    return f"{value.quantize(CENT, ROUND_HALF_UP):f}".replace(".", ",")
-
-
-def plural(count: int, singular: str, many: str) -> str:
-    return f"{count} {singular if count <= 1 else many}"
 
 
 def import_files(ctx: RunContext, inbox: TaskInbox,
