@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 STAGES: tuple[str, ...] = (
     "retail_city_localisation",
     "retail_inventory_preparation",
+    "retail_lacoste_conversion",
+    "retail_passage_counters",
 )
 """The stage modules, in the order they run (after the demo's POS tickets are staged)."""
 
