@@ -1,0 +1,240 @@
+"""The plan of a `sales_correction` run, computed in memory from what was read.
+
+Days are taken per store in date order (then register code), the stock of each
+(article, store) pair carried from one day to the next. A day's errors are found and, when
+the options allow, corrected; the corrections are tried on an overlay of the stock and
+kept only when every error of the day is corrected: a day is updated whole or not at all.
+Correction movements of a store are dated at its first day in error of the run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+from comptoir.retail.sales_days_read import Day, Issue, Remedies, Sales
+
+__all__ = ["Correction", "Fix", "Outcome", "Plan", "Rules", "error_text", "plan",
+           "quantity_text"]
+
+ZERO = Decimal(0)
+Pair = tuple[int, int]
+
+
+def quantity_text(quantity: Decimal, sign: bool = False) -> str:
+    """`2`, `1.5`, `-1` (`+1` with `sign`)."""
+    text = format(quantity.normalize(), "f")
+    return f"+{text}" if sign and quantity > 0 else text
+
+
+def error_text(error: str | tuple[int, Decimal], codes: dict[int, str]) -> str:
+    """An error of a day as the report and `stock_errors` say it."""
+    if isinstance(error, str):
+        return error
+    article, missing = error
+    return f"stock insuffisant : {codes[article]} manque {quantity_text(missing)}"
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The options, resolved to ids."""
+
+    method: str
+    givers: list[int]
+    misc_sub_family: int | None
+    fix_returns: bool
+    split_kits: bool
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A ticket line changed: `article` (code found again), `misc` or `return`."""
+
+    issue: Issue
+    what: str
+    article_id: int | None = None
+
+
+@dataclass
+class Correction:
+    """A correction movement: `EC` (kit split), `TR` (transfer) or `AV` (adjustment)."""
+
+    prefix: str
+    date: dt.date
+    depot_id: int  # the giver of a TR, else the store
+    day: Day
+    lines: list[tuple[int, Decimal, Decimal | None]] = field(default_factory=list)
+    """(article, quantity, value entering or None); a TR's quantity is what it moves."""
+    target_depot_id: int | None = None
+    weights: list[Decimal] = field(default_factory=list)
+    """EC: each component line's share of the kit's value (BOM price × quantity)."""
+
+
+@dataclass
+class Outcome:
+    day: Day
+    updated: bool
+    errors: list[str | tuple[int, Decimal]]  # a text, or (article, missing quantity)
+    net: dict[int, Decimal]
+    fixes: list[Fix]
+    corrections: list[Correction]
+
+
+@dataclass
+class Plan:
+    outcomes: list[Outcome]
+    short: set[int]  # articles that were short at some point
+
+
+class _Stock:
+    """The stock carried through the run, and a day's overlay of tentative changes."""
+
+    def __init__(self, base: dict[Pair, Decimal], reserved: dict[Pair, Decimal]) -> None:
+        self.base = base
+        self.reserved = reserved
+        self.delta: dict[Pair, Decimal] = {}
+
+    def level(self, pair: Pair) -> Decimal:
+        return self.base.get(pair, ZERO) + self.delta.get(pair, ZERO)
+
+    def free(self, pair: Pair) -> Decimal:
+        """What a depot can give: its stock minus what its own days still to update take."""
+        return self.level(pair) - self.reserved.get(pair, ZERO)
+
+    def move(self, pair: Pair, quantity: Decimal) -> None:
+        self.delta[pair] = self.delta.get(pair, ZERO) + quantity
+
+    def keep(self) -> None:
+        for pair, change in self.delta.items():
+            self.base[pair] = self.base.get(pair, ZERO) + change
+        self.delta = {}
+
+    def drop(self) -> None:
+        self.delta = {}
+
+    def apply(self, store: int, net: dict[int, Decimal]) -> None:
+        for article, quantity in net.items():
+            pair = (article, store)
+            self.base[pair] = self.base.get(pair, ZERO) - quantity
+            if pair in self.reserved:
+                self.reserved[pair] -= quantity
+
+
+def plan(sales: Sales, remedies: Remedies, rules: Rules) -> Plan:
+    """Every day's outcome, in the order taken (store code, date, register code)."""
+    stock = _Stock({**remedies.stock, **sales.stock}, dict(remedies.reserved))
+    first_error: dict[int, dt.date] = {}
+    outcomes: list[Outcome] = []
+    short: set[int] = set()
+    for day in sales.days:
+        net = dict(sales.net.get(day.id, {}))
+        errors: list[str | tuple[int, Decimal]] = []
+        fixes: list[Fix] = []
+        corrected = _lines(sales, day, rules, net, errors, fixes)
+        missing = {a: q - stock.level((a, day.depot_id)) for a, q in sorted(net.items())
+                   if q > 0 and stock.level((a, day.depot_id)) < q}
+        short |= set(missing)
+        if (corrected or missing or errors) and day.depot_id not in first_error:
+            first_error[day.depot_id] = day.date
+        corrections: list[Correction] = []
+        if missing and not errors:
+            corrections = _remedy(stock, remedies, rules, day, net, missing,
+                                  first_error[day.depot_id])
+            left = {a: q for a, q in missing.items()
+                    if stock.level((a, day.depot_id)) < net[a]}
+            if left:
+                stock.drop()
+                corrections = []
+                errors.extend(left.items())
+        elif missing:
+            errors.extend(missing.items())
+        if errors:
+            outcomes.append(Outcome(day, False, errors, net, [], []))
+            continue
+        stock.keep()
+        stock.apply(day.depot_id, net)
+        outcomes.append(Outcome(day, True, [], net, fixes, corrections))
+    return Plan(outcomes, short)
+
+
+def _lines(sales: Sales, day: Day, rules: Rules, net: dict[int, Decimal],
+           errors: list[str | tuple[int, Decimal]], fixes: list[Fix]) -> bool:
+    """Look at the day's issues: fix what the options allow; True when one was an error."""
+    in_error = False
+    for issue in sales.issues.get(day.id, []):
+        article, quantity, usable = issue.article_id, issue.quantity, True
+        where = f"(ticket {issue.ticket_number} ligne {issue.line_no})"
+        if issue.unknown:
+            found = sales.found.get(issue.code)
+            if found is not None:
+                article = found
+                fixes.append(Fix(issue, "article", found))
+            elif rules.misc_sub_family is not None:
+                in_error = True
+                fixes.append(Fix(issue, "misc"))
+            else:
+                in_error, usable = True, False
+                errors.append(f"article inconnu : {issue.code} {where}")
+        if issue.positive_return:
+            in_error = True
+            if rules.fix_returns:
+                quantity = -quantity
+                fixes.append(Fix(issue, "return"))
+            else:
+                usable = False
+                errors.append(f"retour en erreur : {issue.code} quantité "
+                              f"{quantity_text(quantity)} {where}")
+        if usable and article is not None:
+            net[article] = net.get(article, ZERO) + quantity
+    return in_error
+
+
+def _remedy(stock: _Stock, remedies: Remedies, rules: Rules, day: Day,
+            net: dict[int, Decimal], missing: dict[int, Decimal],
+            date: dt.date) -> list[Correction]:
+    """Cover the day's shortages on the overlay: kits, then transfers or an adjustment."""
+    store = day.depot_id
+    splits: list[Correction] = []
+    transfers: dict[int, Correction] = {}
+    adjustment = Correction("AV", date, store, day)
+    for article in missing:
+        def need(article: int = article) -> Decimal:
+            return net[article] - stock.level((article, store))
+
+        if rules.split_kits:
+            for kit, per_kit in remedies.kits.get(article, []):
+                if need() <= 0:
+                    break
+                available = stock.free((kit, store)).to_integral_value(ROUND_FLOOR)
+                if available <= 0 or kit not in remedies.bom:
+                    continue
+                count = min(available, (need() / per_kit).to_integral_value(ROUND_CEILING))
+                split = Correction("EC", date, store, day, [(kit, -count, None)])
+                stock.move((kit, store), -count)
+                for component, quantity, price in remedies.bom[kit]:
+                    split.lines.append((component, count * quantity, None))
+                    split.weights.append(price * quantity)
+                    stock.move((component, store), count * quantity)
+                splits.append(split)
+        if need() <= 0:
+            continue
+        if rules.method == "transfers":
+            for giver in rules.givers:
+                if giver == store or need() <= 0:
+                    continue
+                given = min(need(), stock.free((article, giver)))
+                if given <= 0:
+                    continue
+                transfer = transfers.setdefault(giver, Correction(
+                    "TR", date, giver, day, target_depot_id=store))
+                transfer.lines.append((article, given, None))
+                stock.move((article, giver), -given)
+                stock.move((article, store), given)
+        else:
+            adjustment.lines.append((article, need(), None))
+            stock.move((article, store), need())
+    corrections = [*splits, *transfers.values()]
+    if adjustment.lines:
+        corrections.append(adjustment)
+    return corrections
