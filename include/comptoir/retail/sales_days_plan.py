@@ -99,8 +99,9 @@ class _Stock:
         return self.base.get(pair, ZERO) + self.delta.get(pair, ZERO)
 
     def free(self, pair: Pair) -> Decimal:
-        """What a depot can give: its stock minus what its own days still to update take."""
-        return self.level(pair) - self.reserved.get(pair, ZERO)
+        """What a depot can give: its stock minus what its own days still to update take
+        (returns those days bring back are not given before they are in)."""
+        return self.level(pair) - max(self.reserved.get(pair, ZERO), ZERO)
 
     def move(self, pair: Pair, quantity: Decimal) -> None:
         self.delta[pair] = self.delta.get(pair, ZERO) + quantity
