@@ -123,40 +123,56 @@ class _Stock:
 
 
 def plan(sales: Sales, remedies: Remedies, rules: Rules) -> Plan:
-    """Every day's outcome, in the order taken (store code, date, register code)."""
+    """Every day's outcome, updated days in the order they were applied.
+
+    Days are taken per store in date order (then register code). The days left in error
+    are then tried again, in the same order, against the stock the later days left (a
+    later return may cover an earlier sale), until a pass updates none: what the run
+    leaves in error, a second run finds in error too.
+    """
     stock = _Stock({**remedies.stock, **sales.stock}, dict(remedies.reserved))
     first_error: dict[int, dt.date] = {}
-    outcomes: list[Outcome] = []
     short: set[int] = set()
-    for day in sales.days:
-        net = dict(sales.net.get(day.id, {}))
-        errors: list[str | tuple[int, Decimal]] = []
-        fixes: list[Fix] = []
-        corrected = _lines(sales, day, rules, net, errors, fixes)
-        missing = {a: q - stock.level((a, day.depot_id)) for a, q in sorted(net.items())
-                   if q > 0 and stock.level((a, day.depot_id)) < q}
-        short |= set(missing)
-        if (corrected or missing or errors) and day.depot_id not in first_error:
-            first_error[day.depot_id] = day.date
-        corrections: list[Correction] = []
-        if missing and not errors:
-            corrections = _remedy(stock, remedies, rules, day, net, missing,
-                                  first_error[day.depot_id])
-            left = {a: q for a, q in missing.items()
-                    if stock.level((a, day.depot_id)) < net[a]}
-            if left:
-                stock.drop()
-                corrections = []
-                errors.extend(left.items())
-        elif missing:
-            errors.extend(missing.items())
-        if errors:
-            outcomes.append(Outcome(day, False, errors, net, [], []))
-            continue
-        stock.keep()
-        stock.apply(day.depot_id, net)
-        outcomes.append(Outcome(day, True, [], net, fixes, corrections))
-    return Plan(outcomes, short)
+    applied: list[Outcome] = []
+    todo = sales.days
+    while True:
+        left: list[Outcome] = []
+        for day in todo:
+            outcome = _take(sales, remedies, rules, stock, day, first_error, short)
+            (applied if outcome.updated else left).append(outcome)
+        if len(left) == len(todo):
+            return Plan([*applied, *left], short)
+        todo = [o.day for o in left]
+
+
+def _take(sales: Sales, remedies: Remedies, rules: Rules, stock: _Stock, day: Day,
+          first_error: dict[int, dt.date], short: set[int]) -> Outcome:
+    """Check a day and correct it on the stock's overlay: applied whole or not at all."""
+    net = dict(sales.net.get(day.id, {}))
+    errors: list[str | tuple[int, Decimal]] = []
+    fixes: list[Fix] = []
+    corrected = _lines(sales, day, rules, net, errors, fixes)
+    missing = {a: q - stock.level((a, day.depot_id)) for a, q in sorted(net.items())
+               if q > 0 and stock.level((a, day.depot_id)) < q}
+    short |= set(missing)
+    if (corrected or missing or errors) and day.depot_id not in first_error:
+        first_error[day.depot_id] = day.date
+    corrections: list[Correction] = []
+    if missing and not errors:
+        corrections = _remedy(stock, remedies, rules, day, net, missing,
+                              first_error[day.depot_id])
+        uncovered = {a: q for a, q in missing.items()
+                     if stock.level((a, day.depot_id)) < net[a]}
+        if uncovered:
+            stock.drop()
+            errors.extend(uncovered.items())
+    elif missing:
+        errors.extend(missing.items())
+    if errors:
+        return Outcome(day, False, errors, net, [], [])
+    stock.keep()
+    stock.apply(day.depot_id, net)
+    return Outcome(day, True, [], net, fixes, corrections)
 
 
 def _lines(sales: Sales, day: Day, rules: Rules, net: dict[int, Decimal],

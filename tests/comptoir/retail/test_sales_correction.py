@@ -165,7 +165,8 @@ def test_a_transfer_depot_keeps_what_its_own_days_take(dossier: Engine) -> None:
     report = run(dossier, task(**{**OPTIONS, "registers": ["C1"]}))
     assert "04/03/2025 magasin MAGT1 Magasin test 1 caisse C1 (Journée toujours en erreur)" \
         in business(report)
-    assert "    - stock insuffisant : TSC-A manque 3" in business(report)
+    # tried again at the end of the run, after 06/03 took 1 more: 6 wanted, 2 left
+    assert "    - stock insuffisant : TSC-A manque 4" in business(report)
     assert [m for m in movements(dossier) if m[1] == "transfer"] == []
     assert stock(dossier, TSC_A, MAGT2) == 10  # MAGT2's own day is still to update
 
