@@ -237,3 +237,48 @@ def test_days_on_or_after_the_run_date_and_other_stores_are_not_taken(engine: En
     state = days(engine)
     assert state[(today + dt.timedelta(days=2), "MAGT1", "C1")][0] == "pending"
     assert state[(MAR[3], "MAGT2", "C1")][0] == "pending"
+
+
+_RACER = """
+import json, sys, time
+from comptoir.backoffice.engine import get_engine
+from tests.comptoir.retail.sales_days_data import business, run, task
+engine = get_engine(sys.argv[1])
+time.sleep(max(0.0, float(sys.argv[3]) - time.time()))
+report = run(engine, task(**json.loads(sys.argv[2])), sys.argv[4])
+print(json.dumps([report.level, business(report)]))
+"""
+
+
+def test_two_processes_at_once_post_one_set_of_corrections(dossier: Engine,
+                                                           dossier_url: str) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "include"), str(root)])}
+    start = str(time.time() + 4)
+    racers = [subprocess.Popen([sys.executable, "-c", _RACER, dossier_url,
+                                json.dumps(OPTIONS), start, f"racer-{n}"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=env, cwd=root) for n in (1, 2)]
+    outputs = []
+    for racer in racers:
+        out, err = racer.communicate(timeout=120)
+        assert racer.returncode == 0, err
+        outputs.append(json.loads(out.splitlines()[-1]))
+    totals = sorted(lines[-1] for _, lines in outputs)
+    assert totals == [
+        "1 journée traitée : 0 à jour, 1 toujours en erreur ; aucun mouvement de correction",
+        "5 journées traitées : 4 à jour, 1 toujours en erreur ; 1 mouvement de correction "
+        "daté du 04/03/2025 (détail : journal « Mise à jour des ventes »)"]
+    found = movements(dossier)
+    assert [m[0] for m in found] == ["TR2025-000001", "VT2025-000001", "VT2025-000002",
+                                     "VT2025-000003", "VT2025-000004"]
+    assert stock(dossier, TSC_A, MAGT1) == 0 and stock(dossier, TSC_A, MAGT2) == 7
+    assert sorted(v[0] for v in days(dossier).values()) == ["error"] + ["updated"] * 4
+    assert len(log_rows(dossier)) == 1
