@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 STAGES: tuple[str, ...] = (
+    "retail_sales_correction",
 )
 """The stage modules, in the order they run (after the demo's POS tickets are staged)."""
 
