@@ -141,7 +141,7 @@ def read_sales(conn: Connection, store_ids: list[int], register_codes: list[str]
             .select_from(lines)
             .where(t.sales_day_id.in_(selected), ln.article_id.is_not(None),
                    ln.kind.in_(STOCK_KINDS), not_(_positive_return()))
-            .group_by(t.sales_day_id, ln.article_id)):
+            .group_by(t.sales_day_id, ln.article_id)).all():
         net[day][article] = Decimal(quantity)
     issues: dict[int, list[Issue]] = defaultdict(list)
     for row in conn.execute(
@@ -162,16 +162,18 @@ def read_sales(conn: Connection, store_ids: list[int], register_codes: list[str]
     for chunk in chunks(unknown):
         found.update(conn.execute(select(a.code, a.id).where(a.code.in_(chunk))).all())
     s = stock_records.c
-    sold = (select(ln.article_id).join(pos_tickets, t.id == ln.ticket_id)
-            .where(t.sales_day_id.in_(selected), ln.article_id.is_not(None)).distinct())
+    sold = (select(ln.article_id, t.depot_id).join(pos_tickets, t.id == ln.ticket_id)
+            .where(t.sales_day_id.in_(selected), ln.article_id.is_not(None))
+            .distinct().subquery("sold"))
     stock = {(row.article_id, row.depot_id): Decimal(row.quantity) for row in conn.execute(
         select(s.article_id, s.depot_id, s.quantity)
-        .where(s.depot_id.in_(store_ids), s.article_id.in_(sold)))}
+        .join(sold, (sold.c.article_id == s.article_id) & (sold.c.depot_id == s.depot_id))
+    ).all()}
     for chunk in chunks(found.values()):
         stock.update({(row.article_id, row.depot_id): Decimal(row.quantity)
                       for row in conn.execute(
                           select(s.article_id, s.depot_id, s.quantity)
-                          .where(s.depot_id.in_(store_ids), s.article_id.in_(chunk)))})
+                          .where(s.depot_id.in_(store_ids), s.article_id.in_(chunk))).all()})
     return Sales(days, dict(net), dict(issues), found, stock)
 
 
