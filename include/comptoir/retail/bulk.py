@@ -8,7 +8,8 @@ Table and column names come from the schema, never from input; values are parame
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import Connection, Table, select, text, tuple_
@@ -71,21 +72,19 @@ def update_by_id(conn: Connection, table: Table, rows: Sequence[dict[str, Any]])
                  [{f"_{k}": v for k, v in row.items()} for row in rows])
 
 
-def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert `rows` (dicts with the same keys) into `table`.
+def insert_rows(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
+    """Insert `rows` (dicts with the same keys) into `table`, `ARRAY_ROWS` at a time (a
+    generator is consumed chunk by chunk, never held whole).
 
-    PostgreSQL: `INSERT … SELECT FROM unnest(…)`, one statement per `ARRAY_ROWS` rows;
-    SQLite: one executemany.
+    PostgreSQL: one `INSERT … SELECT FROM unnest(…)` per chunk; SQLite: one executemany.
     """
-    if not rows:
-        return
-    columns = list(rows[0])
-    if conn.dialect.name != "postgresql":
-        conn.execute(table.insert(), list(rows))
-        return
-    arrays = ", ".join(f"CAST(:{c} AS {_pg_type(table, c)}[])" for c in columns)
-    statement = text(f"INSERT INTO {table.name} ({', '.join(columns)}) "
-                     f"SELECT * FROM unnest({arrays})")
-    for start in range(0, len(rows), ARRAY_ROWS):
-        chunk = rows[start:start + ARRAY_ROWS]
-        conn.execute(statement, {c: [row[c] for row in chunk] for c in columns})
+    source = iter(rows)
+    while chunk := list(islice(source, ARRAY_ROWS)):
+        if conn.dialect.name != "postgresql":
+            conn.execute(table.insert(), chunk)
+            continue
+        columns = list(chunk[0])
+        arrays = ", ".join(f"CAST(:{c} AS {_pg_type(table, c)}[])" for c in columns)
+        conn.execute(text(f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                          f"SELECT * FROM unnest({arrays})"),
+                     {c: [row[c] for row in chunk] for c in columns})

@@ -148,7 +148,9 @@ def plan(sales: Sales, remedies: Remedies, rules: Rules) -> Plan:
 def _take(sales: Sales, remedies: Remedies, rules: Rules, stock: _Stock, day: Day,
           first_error: dict[int, dt.date], short: set[int]) -> Outcome:
     """Check a day and correct it on the stock's overlay: applied whole or not at all."""
-    net = dict(sales.net.get(day.id, {}))
+    net = sales.net.get(day.id, {})
+    if day.id in sales.issues:  # its lines that need a look change the net: a copy
+        net = dict(net)
     errors: list[str | tuple[int, Decimal]] = []
     fixes: list[Fix] = []
     corrected = _lines(sales, day, rules, net, errors, fixes)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -116,28 +117,30 @@ def write(conn: Connection, plan: Plan, names: Names, *, task_id: str, run_id: s
     numbers = {key: iter(numbering.reserve(conn, key[0], key[1], count))
                for key, count in sorted(wanted.items())}
     run = f"{task_id}:{run_id}"
-    movements: list[Movement] = []
     vt: dict[int, str] = {}
     log: list[str] = []
-    for outcome in done:
-        day = outcome.day
-        log.extend(_fix_text(fix, names, outcome) for fix in outcome.fixes)
-        for c in outcome.corrections:
-            number = next(numbers[(c.prefix, c.date.year)])
-            log.extend(_correction_text(number, c, names))
-            movements.append(Movement(
-                number, KINDS[c.prefix], c.date, c.depot_id,
-                [MovementLine(a, q, value=v) for a, q, v in c.lines], c.target_depot_id,
-                f"Correction des ventes {day.store} {day.register} {_date(day.date)}",
-                {"created_by_run": run}))
-        number = next(numbers[("VT", day.date.year)])
-        vt[day.id] = number
-        movements.append(Movement(
-            number, "sale", day.date, day.depot_id,
-            [MovementLine(a, -q) for a, q in sorted(outcome.net.items()) if q],
-            reference=f"Journée {day.store} {day.register} {_date(day.date)}",
-            extra={"created_by_run": run}))
-    ids = {m.number: m.id for m in post(conn, movements, validated_at=now)}
+
+    def movements() -> Iterator[Movement]:  # built as post() takes them: never held twice
+        for outcome in done:
+            day = outcome.day
+            log.extend(_fix_text(fix, names, outcome) for fix in outcome.fixes)
+            for c in outcome.corrections:
+                number = next(numbers[(c.prefix, c.date.year)])
+                log.extend(_correction_text(number, c, names))
+                yield Movement(
+                    number, KINDS[c.prefix], c.date, c.depot_id,
+                    [MovementLine(a, q, value=v) for a, q, v in c.lines], c.target_depot_id,
+                    f"Correction des ventes {day.store} {day.register} {_date(day.date)}",
+                    {"created_by_run": run})
+            number = next(numbers[("VT", day.date.year)])
+            vt[day.id] = number
+            yield Movement(
+                number, "sale", day.date, day.depot_id,
+                [MovementLine(a, -q) for a, q in sorted(outcome.net.items()) if q],
+                reference=f"Journée {day.store} {day.register} {_date(day.date)}",
+                extra={"created_by_run": run})
+
+    ids = {m.number: m.id for m in post(conn, movements(), validated_at=now)}
     _days(conn, plan, {d: ids[n] for d, n in vt.items()}, names, close_days, now)
     _lines(conn, done, misc_sub_family_id)
     if log:

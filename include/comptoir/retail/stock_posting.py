@@ -199,6 +199,7 @@ def post(conn: Connection, movements: Iterable[Movement], *,
     posted: list[PostedMovement] = []
     for movement in todo:
         posted.append(_apply(state, movement, ids[movement.number]))
+    todo.clear()  # the lines live on in `posted` only: one copy in memory while writing
     _write(conn, state, posted)
     return posted
 
@@ -454,10 +455,10 @@ def _apply(state: _State, movement: Movement, movement_id: int) -> PostedMovemen
 
 
 def _write(conn: Connection, state: _State, posted: list[PostedMovement]) -> None:
-    rows = [{"movement_id": m.id, "line_no": line.line_no, "article_id": line.article_id,
+    rows = ({"movement_id": m.id, "line_no": line.line_no, "article_id": line.article_id,
              "quantity": line.quantity, "unit_cost": line.unit_cost, "value": line.value,
-             "lot_number": line.lot_number} for m in posted for line in m.lines]
-    bulk.insert_rows(conn, stock_movement_lines, rows)
+             "lot_number": line.lot_number} for m in posted for line in m.lines)
+    bulk.insert_rows(conn, stock_movement_lines, rows)  # consumed chunk by chunk
     new_records, changed_records = [], []
     for (article, depot), record in state.records.items():
         if not record.touched:
