@@ -196,8 +196,7 @@ def run(ctx: RunContext, options: Options) -> TaskOutput:
             read_remedies(conn, remedies, result.short, store_ids, giver_ids,
                           options.split_kits, run_date)
             result = plan(sales, remedies, rules)
-        shown = {a for o in result.outcomes for e in o.errors if not isinstance(e, str)
-                 for a in [e[0]]}
+        shown = {e[0] for o in result.outcomes for e in o.errors if isinstance(e, tuple)}
         shown |= {line[0] for o in result.outcomes for c in o.corrections for line in c.lines}
         shown |= {f.article_id for o in result.outcomes for f in o.fixes if f.article_id}
         codes = article_codes(conn, shown)
