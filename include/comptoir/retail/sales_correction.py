@@ -190,12 +190,15 @@ def run(ctx: RunContext, options: Options) -> TaskOutput:
         rules = Rules(options.method, giver_ids, misc, options.fix_returns,
                       options.split_kits)
         remedies = Remedies()
-        result = plan(sales, remedies, rules)
         needs_data = options.split_kits or options.method == "transfers"
-        while needs_data and result.short - remedies.loaded:
+        result = plan(sales, remedies, rules, discover=needs_data)
+        # nothing short: the discovery pass made no correction, it is the real plan
+        while needs_data and result.short:
             read_remedies(conn, remedies, result.short, store_ids, giver_ids,
-                          options.split_kits, run_date)
+                          options.split_kits, run_date)  # only the articles not read yet
             result = plan(sales, remedies, rules)
+            if result.short <= remedies.loaded:
+                break
         shown = {e[0] for o in result.outcomes for e in o.errors if isinstance(e, tuple)}
         shown |= {line[0] for o in result.outcomes for c in o.corrections for line in c.lines}
         shown |= {f.article_id for o in result.outcomes for f in o.fixes if f.article_id}

@@ -122,13 +122,17 @@ class _Stock:
                 self.reserved[pair] -= quantity
 
 
-def plan(sales: Sales, remedies: Remedies, rules: Rules) -> Plan:
+def plan(sales: Sales, remedies: Remedies, rules: Rules, *, discover: bool = False) -> Plan:
     """Every day's outcome, updated days in the order they were applied.
 
     Days are taken per store in date order (then register code). The days left in error
     are then tried again, in the same order, against the stock the later days left (a
     later return may cover an earlier sale), until a pass updates none: what the run
     leaves in error, a second run finds in error too.
+
+    `discover`: every shortage counts as covered (no correction made), so one pass finds
+    every article that may run short once the remedies apply; their data is then read
+    once, before the real pass.
     """
     stock = _Stock({**remedies.stock, **sales.stock}, dict(remedies.reserved))
     first_error: dict[int, dt.date] = {}
@@ -138,7 +142,8 @@ def plan(sales: Sales, remedies: Remedies, rules: Rules) -> Plan:
     while True:
         left: list[Outcome] = []
         for day in todo:
-            outcome = _take(sales, remedies, rules, stock, day, first_error, short)
+            outcome = _take(sales, remedies, rules, stock, day, first_error, short,
+                            discover)
             (applied if outcome.updated else left).append(outcome)
         if len(left) == len(todo):
             return Plan([*applied, *left], short)
@@ -146,7 +151,7 @@ def plan(sales: Sales, remedies: Remedies, rules: Rules) -> Plan:
 
 
 def _take(sales: Sales, remedies: Remedies, rules: Rules, stock: _Stock, day: Day,
-          first_error: dict[int, dt.date], short: set[int]) -> Outcome:
+          first_error: dict[int, dt.date], short: set[int], discover: bool) -> Outcome:
     """Check a day and correct it on the stock's overlay: applied whole or not at all."""
     net = sales.net.get(day.id, {})
     if day.id in sales.issues:  # its lines that need a look change the net: a copy
@@ -160,7 +165,10 @@ def _take(sales: Sales, remedies: Remedies, rules: Rules, stock: _Stock, day: Da
     if (corrected or missing or errors) and day.depot_id not in first_error:
         first_error[day.depot_id] = day.date
     corrections: list[Correction] = []
-    if missing and not errors:
+    if missing and not errors and discover:
+        for article, quantity in missing.items():
+            stock.move((article, day.depot_id), quantity)
+    elif missing and not errors:
         corrections = _remedy(stock, remedies, rules, day, net, missing,
                               first_error[day.depot_id])
         uncovered = {a: q for a, q in missing.items()
@@ -218,17 +226,16 @@ def _remedy(stock: _Stock, remedies: Remedies, rules: Rules, day: Day,
     transfers: dict[int, Correction] = {}
     adjustment = Correction("AV", date, store, day)
     for article in missing:
-        def need(article: int = article) -> Decimal:
-            return net[article] - stock.level((article, store))
-
+        pair = (article, store)
+        want = net[article] - stock.level(pair)
         if rules.split_kits:
             for kit, per_kit in remedies.kits.get(article, []):
-                if need() <= 0:
+                if want <= 0:
                     break
                 available = stock.free((kit, store)).to_integral_value(ROUND_FLOOR)
                 if available <= 0 or kit not in remedies.bom:
                     continue
-                count = min(available, (need() / per_kit).to_integral_value(ROUND_CEILING))
+                count = min(available, (want / per_kit).to_integral_value(ROUND_CEILING))
                 split = Correction("EC", date, store, day, [(kit, -count, None)])
                 stock.move((kit, store), -count)
                 for component, quantity, price in remedies.bom[kit]:
@@ -236,23 +243,27 @@ def _remedy(stock: _Stock, remedies: Remedies, rules: Rules, day: Day,
                     split.weights.append(price * quantity)
                     stock.move((component, store), count * quantity)
                 splits.append(split)
-        if need() <= 0:
+                want = net[article] - stock.level(pair)
+        if want <= 0:
             continue
         if rules.method == "transfers":
             for giver in rules.givers:
-                if giver == store or need() <= 0:
+                if giver == store:
                     continue
-                given = min(need(), stock.free((article, giver)))
+                given = min(want, stock.free((article, giver)))
                 if given <= 0:
                     continue
                 transfer = transfers.setdefault(giver, Correction(
                     "TR", date, giver, day, target_depot_id=store))
                 transfer.lines.append((article, given, None))
                 stock.move((article, giver), -given)
-                stock.move((article, store), given)
+                stock.move(pair, given)
+                want -= given
+                if want <= 0:
+                    break
         else:
-            adjustment.lines.append((article, need(), None))
-            stock.move((article, store), need())
+            adjustment.lines.append((article, want, None))
+            stock.move(pair, want)
     corrections = [*splits, *transfers.values()]
     if adjustment.lines:
         corrections.append(adjustment)
