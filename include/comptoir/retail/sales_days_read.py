@@ -206,25 +206,35 @@ def read_remedies(conn: Connection, remedies: Remedies, short: set[int], store_i
                     .order_by(b.parent_article_id, b.line_no)):
                 remedies.bom.setdefault(parent, []).append(
                     (component, Decimal(quantity), Decimal(price or 0)))
-    depots = sorted(set(store_ids) | set(givers))
-    wanted = new | kits | {c for k in kits for c, _, _ in remedies.bom.get(k, [])}
-    s = stock_records.c
-    for chunk in chunks(wanted):
-        for row in conn.execute(select(s.article_id, s.depot_id, s.quantity)
-                                .where(s.depot_id.in_(depots), s.article_id.in_(chunk))):
-            remedies.stock[(row.article_id, row.depot_id)] = Decimal(row.quantity)
+    parts = {c for k in kits for c, _, _ in remedies.bom.get(k, [])}
+    # the givers' stock of the short articles; the stores' stock of the kits and parts
+    for ids, depots in ((new, givers), (kits | parts, store_ids)):
+        if ids and depots:
+            _stock(conn, remedies, ids, depots)
     sd, t, ln = sales_days.c, pos_tickets.c, pos_ticket_lines.c
     signed = case((_positive_return(), -ln.quantity), else_=ln.quantity)
-    for chunk in chunks(new | kits):
-        for depot, article, quantity in conn.execute(
-                select(sd.depot_id, ln.article_id, func.sum(signed))
-                .select_from(pos_ticket_lines.join(pos_tickets, t.id == ln.ticket_id)
-                             .join(sales_days, sd.id == t.sales_day_id))
-                .where(sd.depot_id.in_(depots), sd.date < run_date,
-                       sd.stock_state.in_(TO_UPDATE), ln.kind.in_(STOCK_KINDS),
-                       ln.article_id.in_(chunk))
-                .group_by(sd.depot_id, ln.article_id)):
-            remedies.reserved[(article, depot)] = Decimal(quantity)
+    for ids, depots in ((new, givers), (kits, store_ids)):
+        if not (ids and depots):
+            continue
+        for chunk in chunks(ids):
+            for depot, article, quantity in conn.execute(
+                    select(sd.depot_id, ln.article_id, func.sum(signed))
+                    .select_from(pos_ticket_lines.join(pos_tickets, t.id == ln.ticket_id)
+                                 .join(sales_days, sd.id == t.sales_day_id))
+                    .where(sd.depot_id.in_(depots), sd.date < run_date,
+                           sd.stock_state.in_(TO_UPDATE), ln.kind.in_(STOCK_KINDS),
+                           ln.article_id.in_(chunk))
+                    .group_by(sd.depot_id, ln.article_id)).all():
+                remedies.reserved[(article, depot)] = Decimal(quantity)
+
+
+def _stock(conn: Connection, remedies: Remedies, ids: set[int], depots: list[int]) -> None:
+    s = stock_records.c
+    for chunk in chunks(ids):
+        for article, depot, quantity in conn.execute(
+                select(s.article_id, s.depot_id, s.quantity)
+                .where(s.depot_id.in_(depots), s.article_id.in_(chunk))).all():
+            remedies.stock[(article, depot)] = Decimal(quantity)
 
 
 def article_codes(conn: Connection, ids: Iterable[int]) -> dict[int, str]:
