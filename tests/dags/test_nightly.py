@@ -42,6 +42,18 @@ def test_batch_invoices_then_posts_the_pos_day_then_exports_the_fec() -> None:
                      SPOOL_RETRY_DAG]
 
 
+def test_batch_applies_the_sales_days_to_the_stock_right_after_the_tickets() -> None:
+    order = batch_order([
+        definition("restock", "Autres", type_="restock_alert"),
+        definition("stock-export", "Import-Export"),
+        definition("sales-correction", "Système", type_="sales_correction"),
+        definition("backup", "Système"),
+        definition("tickets", "Import-Export", type_="pos_tickets"),
+    ])
+    assert order == ["tickets", "sales-correction", "stock-export", "restock", "backup",
+                     SPOOL_RETRY_DAG]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("dossier_url", ["sqlite"], indirect=True)
 def test_nightly_demo_fills_the_dossier_runs_every_dag_and_says_what_it_produced(

@@ -26,15 +26,20 @@ SPOOL_RETRY_DAG = "comptoir_spool_retry"
 #: Types that run first in their category, in this order: later tasks read what they write
 #: (imports, the partner's files, the inter-site orders sent then received, and POS tickets
 #: loaded, then the tickets invoiced, then posted; the partner connector's sending comes
-#: later in Import-Export).
+#: later in Import-Export; the sales days applied to the stock right after the tickets).
 FIRST_TYPES = ("imports", "econnector_receive", "intersite_send", "intersite_receive",
-               "pos_tickets", "pos_invoicing", "pos_accounting")
+               "pos_tickets", "sales_correction", "pos_invoicing", "pos_accounting")
+#: Types that run in another category's place: the stock update of the sales days (a
+#: "Système" type) right after the POS tickets, before the editions, exports and restock
+#: that read the stock.
+RUNS_WITH = {"sales_correction": "Import-Export"}
 #: Types that run after the "Autres" category: the FEC exports what the posting wrote.
 AFTER_POSTING = ("accounting_fec",)
 
 
 def _rank(definition: Any) -> tuple[float, int]:
-    category = float(CATEGORY_ORDER.index(definition.task_type.category.value))
+    category = float(CATEGORY_ORDER.index(
+        RUNS_WITH.get(definition.type, definition.task_type.category.value)))
     if definition.type in AFTER_POSTING:
         category = CATEGORY_ORDER.index("Autres") + 0.5
     first = (FIRST_TYPES.index(definition.type) if definition.type in FIRST_TYPES

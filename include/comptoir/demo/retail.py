@@ -18,6 +18,7 @@ STAGES: tuple[str, ...] = (
     "retail_inventory_preparation",
     "retail_lacoste_conversion",
     "retail_passage_counters",
+    "retail_sales_correction",
 )
 """The stage modules, in the order they run (after the demo's POS tickets are staged)."""
 

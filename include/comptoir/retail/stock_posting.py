@@ -5,7 +5,8 @@ validated (`validated`, `validated_at`), and applies it to `stock_records` and `
 caller's transaction (take the stock lock first: `comptoir.retail.stock_lock`). The
 statements do not grow with the lines: the state of every (article, depot) pair involved
 is read in a few queries, the movements are computed in memory in the order given, and
-written back as multi-row inserts and executemany updates.
+written back as multi-row inserts and bulk updates (`comptoir.retail.bulk`: one
+`UPDATE … FROM unnest(…)` on PostgreSQL).
 
 Rules (contract "Stock posting"), `Decimal` throughout, `ROUND_HALF_UP`, values to the
 cent, unit costs to 4 decimals:
@@ -50,7 +51,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, tuple_
+from sqlalchemy import Connection, select, tuple_
 
 from comptoir.backoffice.schema import (
     articles,
@@ -59,6 +60,7 @@ from comptoir.backoffice.schema import (
     stock_movements,
     stock_records,
 )
+from comptoir.retail import bulk
 
 __all__ = [
     "NO_LOT",
@@ -197,6 +199,7 @@ def post(conn: Connection, movements: Iterable[Movement], *,
     posted: list[PostedMovement] = []
     for movement in todo:
         posted.append(_apply(state, movement, ids[movement.number]))
+    todo.clear()  # the lines live on in `posted` only: one copy in memory while writing
     _write(conn, state, posted)
     return posted
 
@@ -269,10 +272,10 @@ def _purchase_and_lots(conn: Connection, article_ids: list[int]) -> tuple[dict[i
     purchase: dict[int, Decimal] = {}
     managed: set[int] = set()
     a = articles.c
-    for start in range(0, len(article_ids), _CHUNK):
+    for start in range(0, len(article_ids), bulk.CHUNK):
         for article, price, lot_managed in conn.execute(
                 select(a.id, a.purchase_price, a.lot_managed)
-                .where(a.id.in_(article_ids[start:start + _CHUNK]))):
+                .where(a.id.in_(article_ids[start:start + bulk.CHUNK]))).all():
             purchase[article] = Decimal(price) if price is not None else ZERO
             if lot_managed:
                 managed.add(article)
@@ -283,15 +286,12 @@ def _purchase_and_lots(conn: Connection, article_ids: list[int]) -> tuple[dict[i
 
 
 def _records(conn: Connection, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], _Record]:
-    s = stock_records.c
     found: dict[tuple[int, int], _Record] = {}
-    for start in range(0, len(pairs), _CHUNK):
-        chunk = pairs[start:start + _CHUNK]
-        for row in conn.execute(select(s.id, s.article_id, s.depot_id, s.quantity, s.value,
-                                       s.wac)
-                                .where(tuple_(s.article_id, s.depot_id).in_(chunk))):
-            found[(row.article_id, row.depot_id)] = _Record(
-                row.id, Decimal(row.quantity), round_money(row.value), round_cost(row.wac))
+    for row in bulk.rows_of_pairs(conn, stock_records, ("id", "article_id", "depot_id",
+                                                        "quantity", "value", "wac"),
+                                  ("article_id", "depot_id"), pairs):
+        found[(row.article_id, row.depot_id)] = _Record(
+            row.id, Decimal(row.quantity), round_money(row.value), round_cost(row.wac))
     return found
 
 
@@ -310,13 +310,13 @@ def _read_state(conn: Connection, todo: list[Movement]) -> _State:
     lot_pairs = [p for p in ordered if p[0] in managed]
     found: dict[tuple[int, int], list[_Lot]] = defaultdict(list)
     lt, mv = lots.c, stock_movements.c
-    for start in range(0, len(lot_pairs), _CHUNK):
-        chunk = lot_pairs[start:start + _CHUNK]
+    for start in range(0, len(lot_pairs), bulk.CHUNK):
+        chunk = lot_pairs[start:start + bulk.CHUNK]
         for row in conn.execute(
                 select(lt.id, lt.article_id, lt.depot_id, lt.number, lt.quantity,
                        lt.movement_id, mv.date)
                 .select_from(lots.outerjoin(stock_movements, lt.movement_id == mv.id))
-                .where(tuple_(lt.article_id, lt.depot_id).in_(chunk))):
+                .where(tuple_(lt.article_id, lt.depot_id).in_(chunk))).all():
             found[(row.article_id, row.depot_id)].append(
                 _Lot(row.id, row.number, Decimal(row.quantity), row.date, row.movement_id))
     for entries in found.values():
@@ -455,11 +455,10 @@ def _apply(state: _State, movement: Movement, movement_id: int) -> PostedMovemen
 
 
 def _write(conn: Connection, state: _State, posted: list[PostedMovement]) -> None:
-    rows = [{"movement_id": m.id, "line_no": line.line_no, "article_id": line.article_id,
+    rows = ({"movement_id": m.id, "line_no": line.line_no, "article_id": line.article_id,
              "quantity": line.quantity, "unit_cost": line.unit_cost, "value": line.value,
-             "lot_number": line.lot_number} for m in posted for line in m.lines]
-    if rows:
-        conn.execute(stock_movement_lines.insert(), rows)
+             "lot_number": line.lot_number} for m in posted for line in m.lines)
+    bulk.insert_rows(conn, stock_movement_lines, rows)  # consumed chunk by chunk
     new_records, changed_records = [], []
     for (article, depot), record in state.records.items():
         if not record.touched:
@@ -469,15 +468,10 @@ def _write(conn: Connection, state: _State, posted: list[PostedMovement]) -> Non
                                 "quantity": record.quantity, "value": record.value,
                                 "wac": record.wac})
         else:
-            changed_records.append({"_id": record.id, "_quantity": record.quantity,
-                                    "_value": record.value, "_wac": record.wac})
-    if new_records:
-        conn.execute(stock_records.insert(), new_records)
-    if changed_records:
-        s = stock_records.c
-        conn.execute(stock_records.update().where(s.id == bindparam("_id"))
-                     .values(quantity=bindparam("_quantity"), value=bindparam("_value"),
-                             wac=bindparam("_wac")), changed_records)
+            changed_records.append({"id": record.id, "quantity": record.quantity,
+                                    "value": record.value, "wac": record.wac})
+    bulk.insert_rows(conn, stock_records, new_records)
+    bulk.update_by_id(conn, stock_records, changed_records)
     new_lots, changed_lots = [], []
     for (article, depot), entries in state.lots.items():
         for lot in entries:
@@ -488,9 +482,6 @@ def _write(conn: Connection, state: _State, posted: list[PostedMovement]) -> Non
                                  "number": lot.number, "quantity": lot.quantity,
                                  "movement_id": lot.movement_id})
             else:
-                changed_lots.append({"_id": lot.id, "_quantity": lot.quantity})
-    if new_lots:
-        conn.execute(lots.insert(), new_lots)
-    if changed_lots:
-        conn.execute(lots.update().where(lots.c.id == bindparam("_id"))
-                     .values(quantity=bindparam("_quantity")), changed_lots)
+                changed_lots.append({"id": lot.id, "quantity": lot.quantity})
+    bulk.insert_rows(conn, lots, new_lots)
+    bulk.update_by_id(conn, lots, changed_lots)
