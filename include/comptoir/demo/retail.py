@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 STAGES: tuple[str, ...] = (
+    "retail_defective_goods",
+    "retail_season_end",
 )
 """The stage modules, in the order they run (after the demo's POS tickets are staged)."""
 

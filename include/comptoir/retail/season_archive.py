@@ -83,6 +83,7 @@ class Counts:
     tickets: int = 0
     lines: int = 0
     defectives: int = 0  # defective lines not taken out of stock (no BDD/RFD)
+    rows: int = 0  # rows written to the archive (lines and payments)
 
 
 def month_after(month: dt.date) -> dt.date:
@@ -176,7 +177,7 @@ def archive(conn: Connection, unit: Unit, zone: dt.tzinfo, part: Path, header: b
                      .values(tickets=row.tickets + counts.tickets,
                              lines=row.lines + counts.lines, archived_at=moment,
                              run_id=run_id))
-    write_part(conn, ids, zone, part, header, options)
+    counts.rows = write_part(conn, ids, zone, part, header, options)
     conn.execute(ln.delete().where(ln.c.ticket_id.in_(ids)))
     conn.execute(pay.delete().where(pay.c.ticket_id.in_(ids)))
     conn.execute(t.delete().where(t.c.id.in_(_tickets(unit, zone))))

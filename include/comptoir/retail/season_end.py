@@ -110,7 +110,7 @@ def run(ctx: RunContext, options: Options) -> TaskOutput:
         if done.tickets and not options.dry_run:
             with path.open("ab") as target, part.open("rb") as source:
                 shutil.copyfileobj(source, target)
-            rows += done.lines
+            rows += done.rows
         part.unlink(missing_ok=True)
         if done.tickets:
             stores.add(unit.depot_id)

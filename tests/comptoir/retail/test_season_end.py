@@ -160,6 +160,8 @@ def test_the_worked_example_and_a_second_run(dossier: Dossier, tmp_path: Path) -
         f"Historique : 2 tickets (2 lignes) de 1 magasin archivés avant le {BEFORE} ; "
         + KEPT_ONE)
     assert archive(tmp_path / "first") == JANUARY
+    assert any(line.startswith("Produced ventes-historique-") and line.endswith(
+        ".csv.gz (4 rows)") for line in report.body.splitlines())
     assert tickets(dossier.engine) == [3]
     assert counts(dossier.engine) == (1, 1, 1)
     expected = [(dt.date(2020, 1, 1), 1, 1, None, None, 2, Decimal(3), Decimal("36.00"),
