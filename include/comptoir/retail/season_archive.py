@@ -25,10 +25,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    Column,
     Date,
     Integer,
+    MetaData,
     Numeric,
     String,
+    Table,
     and_,
     bindparam,
     case,
@@ -38,6 +41,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     union_all,
 )
 
@@ -132,38 +136,66 @@ def kept(conn: Connection, depot_ids: list[int], cutoff: dt.date) -> int:
     ).scalar_one()
 
 
-def _tickets(unit: Unit, zone: dt.tzinfo) -> Any:
-    """The ids of the unit's tickets to archive (a subquery)."""
+_SELECTED = Table("season_end_tickets", MetaData(), Column("id", Integer, primary_key=True),
+                  prefixes=["TEMPORARY"])
+"""The unit's ticket ids, chosen once per transaction (a temporary table of the session)."""
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The unit's tickets: the ids in the temporary table, between `low` and `high`."""
+
+    low: int
+    high: int
+
+    def of(self, column: Any) -> ColumnElement[bool]:
+        """`column` (a ticket id) is one of them; the id range lets the databases use the
+        ticket-id indexes on the range rather than scan the whole table."""
+        return and_(column.between(self.low, self.high),
+                    column.in_(select(_SELECTED.c.id)))
+
+
+def select_tickets(conn: Connection, unit: Unit, zone: dt.tzinfo) -> Chosen:
+    """Fill the temporary table with the unit's tickets to archive.
+
+    Two index-friendly selections: through the unit's eligible sales days, and by
+    (`depot_id`, `issued_at`) for tickets without a sales day."""
+    conn.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS season_end_tickets "
+                      "(id INTEGER PRIMARY KEY)"))
+    conn.execute(_SELECTED.delete())
     end = month_after(unit.month)
-    return (select(t.c.id).select_from(t.outerjoin(sd, sd.c.id == t.c.sales_day_id))
-            .where(t.c.depot_id == unit.depot_id,
-                   or_(and_(t.c.sales_day_id.is_not(None), sd.c.date >= unit.month,
-                            sd.c.date < end, eligible_day()),
-                       and_(t.c.sales_day_id.is_(None),
-                            t.c.issued_at >= _midnight(unit.month, zone),
-                            t.c.issued_at < _midnight(end, zone)))))
+    days = select(sd.c.id).where(sd.c.depot_id == unit.depot_id, sd.c.date >= unit.month,
+                                 sd.c.date < end, eligible_day())
+    conn.execute(_SELECTED.insert().from_select(["id"], union_all(
+        select(t.c.id).where(t.c.sales_day_id.in_(days), t.c.depot_id == unit.depot_id),
+        select(t.c.id).where(t.c.depot_id == unit.depot_id, t.c.sales_day_id.is_(None),
+                             t.c.issued_at >= _midnight(unit.month, zone),
+                             t.c.issued_at < _midnight(end, zone)))))
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ANALYZE season_end_tickets"))  # temporary tables have no stats
+    low, high = conn.execute(select(func.min(_SELECTED.c.id), func.max(_SELECTED.c.id))).one()
+    return Chosen(low or 0, high or 0)
 
 
-def count(conn: Connection, unit: Unit, zone: dt.tzinfo) -> Counts:
-    """What archiving the unit would take."""
-    ids = _tickets(unit, zone)
-    tickets = conn.execute(select(func.count()).select_from(ids.subquery())).scalar_one()
+def count(conn: Connection, unit: Unit, zone: dt.tzinfo) -> tuple[Counts, Chosen]:
+    """What archiving the unit would take (its tickets selected into the temporary table)."""
+    ids = select_tickets(conn, unit, zone)
+    tickets = conn.execute(select(func.count()).select_from(_SELECTED)).scalar_one()
     lines, defectives = conn.execute(
         select(func.count(),
                func.coalesce(func.sum(case((and_(ln.c.kind == "defective",
                                                  ln.c.defective_movement_id.is_(None)), 1),
                                            else_=0)), 0))
-        .where(ln.c.ticket_id.in_(ids))).one()
-    return Counts(tickets, lines, int(defectives))
+        .where(ids.of(ln.c.ticket_id))).one()
+    return Counts(tickets, lines, int(defectives)), ids
 
 
 def archive(conn: Connection, unit: Unit, zone: dt.tzinfo, part: Path, header: bool,
             options: CsvOptions, run_id: str, moment: dt.datetime) -> Counts:
     """Archive the unit in `conn`'s transaction: history, the part file, the deletes."""
-    counts = count(conn, unit, zone)
+    counts, ids = count(conn, unit, zone)
     if not counts.tickets:
         return counts
-    ids = _tickets(unit, zone)
     add_history(conn, unit, ids)
     row = conn.execute(select(hm.c.tickets, hm.c.lines).where(
         hm.c.depot_id == unit.depot_id, hm.c.month == unit.month)).first()
@@ -178,19 +210,20 @@ def archive(conn: Connection, unit: Unit, zone: dt.tzinfo, part: Path, header: b
                              lines=row.lines + counts.lines, archived_at=moment,
                              run_id=run_id))
     counts.rows = write_part(conn, ids, zone, part, header, options)
-    conn.execute(ln.delete().where(ln.c.ticket_id.in_(ids)))
-    conn.execute(pay.delete().where(pay.c.ticket_id.in_(ids)))
-    conn.execute(t.delete().where(t.c.id.in_(_tickets(unit, zone))))
+    conn.execute(ln.delete().where(ids.of(ln.c.ticket_id)))
+    conn.execute(pay.delete().where(ids.of(pay.c.ticket_id)))
+    conn.execute(t.delete().where(ids.of(t.c.id)))
+    conn.execute(_SELECTED.delete())
     return counts
 
 
-def add_history(conn: Connection, unit: Unit, ids: Any) -> None:
+def add_history(conn: Connection, unit: Unit, ids: Chosen) -> None:
     """Add the unit's sold lines into `sales_history` (per article / sub-family / code)."""
     sub = case((ln.c.article_id.is_(None), ln.c.sub_family_id))
     code = case((and_(ln.c.article_id.is_(None), ln.c.sub_family_id.is_(None)),
                  ln.c.article_code))
     keys = (ln.c.article_id, sub, code)
-    where = (ln.c.ticket_id.in_(ids), ln.c.kind.in_(SOLD))
+    where = (ids.of(ln.c.ticket_id), ln.c.kind.in_(SOLD))
     totals: dict[tuple, list[Any]] = {}
     for article, sub_family, unknown, tickets, quantity in conn.execute(
             select(*keys, func.count(ln.c.ticket_id.distinct()), func.sum(ln.c.quantity))
@@ -254,9 +287,9 @@ def _price(value: Any) -> Decimal | None:
     return found if found.as_tuple().exponent < -2 else found.quantize(CENT)  # type: ignore[operator]
 
 
-def _archive_rows(conn: Connection, ids: Any, zone: dt.tzinfo) -> Any:
+def _archive_rows(conn: Connection, ids: Chosen, zone: dt.tzinfo) -> Any:
     """The unit's `L` and `P` rows, per ticket, streamed."""
-    def text(n: int) -> Any:
+    def none(n: int) -> Any:
         return cast(null(), String(n))
 
     number = cast(null(), Numeric(18, 4))
@@ -265,21 +298,23 @@ def _archive_rows(conn: Connection, ids: Any, zone: dt.tzinfo) -> Any:
     base = (t.join(d, d.c.id == t.c.depot_id).join(r, r.c.id == t.c.register_id)
             .outerjoin(sd, sd.c.id == t.c.sales_day_id)
             .outerjoin(c, c.c.id == t.c.customer_id))
+    base = base.join(_SELECTED, _SELECTED.c.id == t.c.id)
+    window = (t.c.id.between(ids.low, ids.high),)
     lines = (select(literal("L").label("type"), *head, ln.c.line_no, ln.c.kind,
                     a.c.code.label("article"), ln.c.article_code, ln.c.quantity,
                     ln.c.unit_price_incl_tax, ln.c.discount, ln.c.vat_rate,
-                    ln.c.total_incl_tax, text(20).label("payment_mode"),
+                    ln.c.total_incl_tax, none(20).label("payment_mode"),
                     number.label("amount"), cast(null(), Date).label("due_date"),
                     t.c.id.label("tid"), literal(0, Integer).label("part"))
              .select_from(base.join(ln, ln.c.ticket_id == t.c.id)
                           .outerjoin(a, a.c.id == ln.c.article_id))
-             .where(t.c.id.in_(ids)))
-    payments = (select(literal("P"), *head, pay.c.line_no, text(20), text(40), text(40),
+             .where(*window, ln.c.ticket_id.between(ids.low, ids.high)))
+    payments = (select(literal("P"), *head, pay.c.line_no, none(20), none(40), none(40),
                        number, number, number, number, number, pm.c.code, pay.c.amount,
                        pay.c.due_date, t.c.id, literal(1, Integer))
                 .select_from(base.join(pay, pay.c.ticket_id == t.c.id)
                              .join(pm, pm.c.id == pay.c.payment_mode_id))
-                .where(t.c.id.in_(ids)))
+                .where(*window, pay.c.ticket_id.between(ids.low, ids.high)))
     both = union_all(lines, payments).subquery()
     query = (select(both).order_by(both.c.tid, both.c.part, both.c.line_no)
              .execution_options(stream_results=True, yield_per=_CHUNK))
@@ -296,7 +331,7 @@ def _archive_rows(conn: Connection, ids: Any, zone: dt.tzinfo) -> Any:
                row.due_date)
 
 
-def write_part(conn: Connection, ids: Any, zone: dt.tzinfo, part: Path,
+def write_part(conn: Connection, ids: Chosen, zone: dt.tzinfo, part: Path,
                header: bool, options: CsvOptions) -> int:
     """Write the unit's rows to `part`, one gzip member (the header when `header`)."""
     with (gzip.open(part, "wb", compresslevel=6) as raw,

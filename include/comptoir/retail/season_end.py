@@ -92,7 +92,7 @@ def run(ctx: RunContext, options: Options) -> TaskOutput:
         try:
             with ctx.engine.begin() as conn:
                 if options.dry_run:
-                    done = season_archive.count(conn, unit, zone)
+                    done, _ = season_archive.count(conn, unit, zone)
                 else:
                     stock_lock.acquire(conn)
                     done = season_archive.archive(conn, unit, zone, part, not path.exists(),
