@@ -17,6 +17,7 @@ per key and VAT rate; cost = the article's catalogue `purchase_price` × quantit
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gzip
 import io
 from dataclasses import dataclass
@@ -319,15 +320,20 @@ def _archive_rows(conn: Connection, ids: Chosen, zone: dt.tzinfo) -> Any:
     query = (select(both).order_by(both.c.tid, both.c.part, both.c.line_no)
              .execution_options(stream_results=True, yield_per=_CHUNK))
     result = conn.execute(query)  # a server-side cursor on PostgreSQL: rows come in chunks
+    figure, price, money = (functools.lru_cache(4096)(f) for f in (_figure, _price, _money))
+    ticket, head = None, ()
     for row in result:
-        day = row.day or aware(row.issued_at, zone).date()  # type: ignore[union-attr]
-        moment = aware(row.issued_at, zone)
-        yield (row.type, row.store, row.register, row.ticket, day,
-               moment.isoformat() if moment else None, row.customer, row.line_no, row.kind,
-               row.article, row.article_code, _figure(row.quantity),
-               _price(row.unit_price_incl_tax), _figure(row.discount), _figure(row.vat_rate),
-               None if row.total_incl_tax is None else _money(row.total_incl_tax),
-               row.payment_mode, None if row.amount is None else _money(row.amount),
+        if row.tid != ticket:  # the ticket's columns, once per ticket
+            moment = aware(row.issued_at, zone)
+            ticket = row.tid
+            head = (row.store, row.register, row.ticket,
+                    row.day or moment.date(),  # type: ignore[union-attr]
+                    moment.isoformat() if moment else None, row.customer)
+        yield (row.type, *head, row.line_no, row.kind, row.article, row.article_code,
+               figure(row.quantity), price(row.unit_price_incl_tax), figure(row.discount),
+               figure(row.vat_rate),
+               None if row.total_incl_tax is None else money(row.total_incl_tax),
+               row.payment_mode, None if row.amount is None else money(row.amount),
                row.due_date)
 
 
