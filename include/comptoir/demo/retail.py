@@ -19,6 +19,8 @@ STAGES: tuple[str, ...] = (
     "retail_lacoste_conversion",
     "retail_passage_counters",
     "retail_sales_correction",
+    "retail_defective_goods",
+    "retail_season_end",
 )
 """The stage modules, in the order they run (after the demo's POS tickets are staged)."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -55,3 +55,12 @@ def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Sequence[Any]],
     from comptoir.automation.types.export_data import write_rows
 
     return write_rows(rows, path, list(columns), options)  # type: ignore[arg-type]
+
+
+def write_csv_to(handle: TextIO, columns: Sequence[str] | None, rows: Iterable[Sequence[Any]],
+                 options: CsvOptions) -> int:
+    """Stream `rows` to an open text `handle` (opened with `options.encoding`, newline="")
+    after the header `columns` (None: no header, a file continued); the row count."""
+    from comptoir.automation.types.export_data import write_rows_to
+
+    return write_rows_to(handle, rows, None if columns is None else list(columns), options)

@@ -259,7 +259,8 @@ def _stores(conn: Connection, codes: list[str]) -> list[tuple[int, Store]]:
     return found
 
 
-def _cell(value: Any, decimal_separator: str) -> str:
+def cell(value: Any, decimal_separator: str) -> str:
+    """One CSV cell: empty for None, `1`/`0` for booleans, ISO dates, decimals as given."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -277,15 +278,22 @@ def _cell(value: Any, decimal_separator: str) -> str:
 
 def write_rows(rows: Any, path: Any, columns: list[str], options: Options) -> int:
     """Write `rows` as CSV with the options' separator, decimals and encoding; the count."""
+    with open(path, "w", encoding=options.encoding, newline="") as handle:
+        return write_rows_to(handle, rows, columns if options.header else None, options)
+
+
+def write_rows_to(handle: Any, rows: Any, columns: list[str] | None, options: Any) -> int:
+    """Write `rows` (after the header `columns`, unless None) to an open text `handle`
+    with the options' separator and decimals; the count. A character the handle's
+    encoding cannot hold fails with `ExportError`, naming it."""
     count = 0
     try:
-        with open(path, "w", encoding=options.encoding, newline="") as handle:
-            writer = csv.writer(handle, delimiter=options.separator)
-            if options.header:
-                writer.writerow(columns)
-            for row in rows:
-                writer.writerow([_cell(v, options.decimal_separator) for v in row])
-                count += 1
+        writer = csv.writer(handle, delimiter=options.separator)
+        if columns is not None:
+            writer.writerow(columns)
+        for row in rows:
+            writer.writerow([cell(v, options.decimal_separator) for v in row])
+            count += 1
     except UnicodeEncodeError as exc:
         bad = exc.object[exc.start:exc.end]
         raise ExportError(
