@@ -210,3 +210,30 @@ def test_db_status_json_keeps_its_exit_status(tmp_path: Path, monkeypatch):
     terminal = run("db", "status", terminal=True)
     assert terminal.exit_code == 0 and "\t" not in terminal.stdout
     assert f"schema:  {migrate.head_revision()} (newest: " in terminal.stdout
+
+
+RETAIL = {  # the contract's catalog (spec/retail-tasks.md), Editions excepted
+    "sales_correction": ("Correction automatique des ventes", "Système", "default"),
+    "defective_goods": ("Gestion des défectueux", "Système", "default"),
+    "last_purchases_store": ("Magasin des 10 derniers achats", "Import-Export", "default"),
+    "customer_duplicates": ("Contrôle des clients en doublon", "Import-Export", "default"),
+    "lacoste_conversion": ("Conversion Lacoste", "Import-Export", "inbox"),
+    "season_end": ("Travaux de fin de saison / historiques", "Historiques", "default"),
+    "restock_alert": ("Réapprovisionnement par stock d'alerte", "Autres", "default"),
+    "inventory_preparation": ("Préparation d'inventaires", "Autres", "default"),
+    "city_localisation": ("Localisation de villes", "Autres", "default"),
+    "passage_counters": ("Compteurs de passages", "Autres", "inbox"),
+    "live_message": ("Envoyer un live message", "Autres", "default"),
+}
+
+
+def test_types_lists_every_retail_type_in_its_category():
+    result = run("tasks", "types", "--json")
+    assert result.exit_code == 0
+    types = {t["type"]: t for t in json.loads(result.stdout)}
+    assert {name: (types[name]["title"], types[name]["category"])
+            for name in RETAIL if name in types} == {
+        name: (title, category) for name, (title, category, _) in RETAIL.items()}
+    templates = {t.name: t.template for t in all_types()}
+    assert {name: templates[name] for name in RETAIL} == {
+        name: template for name, (_, _, template) in RETAIL.items()}
