@@ -350,6 +350,9 @@ articles = Table(
     updated(),
 )
 
+STOCK_FILLFACTOR = 50
+"""PostgreSQL fill factor of `stock_records` (migration 0007)."""
+
 stock_records = Table(
     "stock_records",
     metadata,
@@ -363,6 +366,9 @@ stock_records = Table(
     qty("target_quantity", doc="Stock maxi: what a restock orders up to"),
     batch(),
     UniqueConstraint("article_id", "depot_id", name="uq_stock_records_article_depot"),
+    # Every sale updates its record: half-empty pages let PostgreSQL update a record in its
+    # page without touching the indexes (HOT), so a night's million updates stay cheap.
+    postgresql_with={"fillfactor": STOCK_FILLFACTOR},
 )
 
 stock_movements = Table(

@@ -1,15 +1,16 @@
 """Bulk reads and updates whose statements do not grow with the rows.
 
-PostgreSQL: the keys or rows travel as arrays in one statement (`unnest`), so 100,000
-pairs are one query and 100,000 updated rows one `UPDATE … FROM unnest(…)`. SQLite (in
-process, no round trip): `IN (…)` lists of `CHUNK` pairs and executemany updates.
-Table and column names come from the schema, never from input; values are parameters.
+PostgreSQL: rows and keys travel by `COPY … FROM STDIN` (binary-safe, no SQL text built
+from values) — inserts straight into their table, keys and updates into a temporary table
+that one `SELECT … JOIN` or `UPDATE … FROM` then uses. SQLite (in process, no round trip):
+`IN (…)` lists of `CHUNK` pairs, executemany inserts and updates. Table and column names
+come from the schema, never from input.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import islice
+from itertools import chain, count, islice
 from typing import Any
 
 from sqlalchemy import Connection, Table, select, text, tuple_
@@ -17,16 +18,25 @@ from sqlalchemy import Connection, Table, select, text, tuple_
 __all__ = ["CHUNK", "insert_rows", "rows_of_pairs", "update_by_id"]
 
 CHUNK = 5000  # pairs per IN (...) on SQLite: 10,000 binds, far below its 32,766
-ARRAY_ROWS = 100_000  # rows per PostgreSQL statement: bounds the memory of one statement
-_PG_TYPES = {"INTEGER": "integer", "NUMERIC": "numeric", "VARCHAR": "text", "TEXT": "text",
-             "BOOLEAN": "boolean", "DATE": "date", "DATETIME": "timestamptz"}
+ROWS = 100_000  # rows held at a time from a generator of rows to insert
+_scratch = count(1)
 
 
-def _pg_type(table: Table, column: str) -> str:
-    kind = table.c[column].type.compile().split("(")[0].upper()
-    if kind.startswith("TIMESTAMP"):
-        return "timestamptz"
-    return _PG_TYPES.get(kind, "text")
+def _copy(conn: Connection, table: str, columns: Sequence[str],
+          rows: Iterable[Sequence[Any]]) -> None:
+    """`COPY table (columns) FROM STDIN` of `rows` (tuples), in the caller's transaction."""
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _scratch_table(conn: Connection, table: Table, columns: Sequence[str]) -> str:
+    """A temporary table with `columns` typed as in `table`, dropped at commit."""
+    name = f"bulk_scratch_{next(_scratch)}"
+    typed = ", ".join(f"{c} {table.c[c].type.compile(dialect=conn.dialect)}" for c in columns)
+    conn.execute(text(f"CREATE TEMPORARY TABLE {name} ({typed}) ON COMMIT DROP"))
+    return name
 
 
 def rows_of_pairs(conn: Connection, table: Table, columns: Sequence[str],
@@ -36,11 +46,13 @@ def rows_of_pairs(conn: Connection, table: Table, columns: Sequence[str],
         return
     first, second = keys
     if conn.dialect.name == "postgresql":
+        keys_table = _scratch_table(conn, table, keys)
+        _copy(conn, keys_table, keys, pairs)
         wanted = ", ".join(f"t.{c}" for c in columns)
         yield from conn.execute(text(
-            f"SELECT {wanted} FROM {table.name} t JOIN unnest(CAST(:a AS integer[]), "
-            f"CAST(:b AS integer[])) AS p(a, b) ON t.{first} = p.a AND t.{second} = p.b"),
-            {"a": [p[0] for p in pairs], "b": [p[1] for p in pairs]}).all()
+            f"SELECT {wanted} FROM {table.name} t JOIN {keys_table} p "
+            f"ON t.{first} = p.{first} AND t.{second} = p.{second}"
+        ).execution_options(stream_results=True, yield_per=ROWS))
         return
     cols = [table.c[c] for c in columns]
     for start in range(0, len(pairs), CHUNK):
@@ -49,42 +61,44 @@ def rows_of_pairs(conn: Connection, table: Table, columns: Sequence[str],
             tuple_(table.c[first], table.c[second]).in_(chunk))).all()
 
 
-def update_by_id(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+def update_by_id(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
     """Set the columns of each row (a dict with `id` and the columns) on `table`'s row `id`.
 
-    Every row carries the same columns.
+    Every row carries the same columns; a generator is consumed as it goes (PostgreSQL) or
+    `ROWS` at a time (SQLite), never held whole.
     """
-    if not rows:
+    source = iter(rows)
+    first = next(source, None)
+    if first is None:
         return
-    columns = [c for c in rows[0] if c != "id"]
+    columns = [c for c in first if c != "id"]
+    source = chain([first], source)
     if conn.dialect.name == "postgresql":
-        arrays = ", ".join(f"CAST(:{c} AS {_pg_type(table, c)}[])" for c in ["id", *columns])
+        names = ["id", *columns]
+        values = _scratch_table(conn, table, names)
+        _copy(conn, values, names, ([row[c] for c in names] for row in source))
         sets = ", ".join(f"{c} = v.{c}" for c in columns)
-        conn.execute(text(
-            f"UPDATE {table.name} SET {sets} FROM unnest({arrays}) "
-            f"AS v(id, {', '.join(columns)}) WHERE {table.name}.id = v.id"),
-            {c: [row[c] for row in rows] for c in ["id", *columns]})
+        conn.execute(text(f"UPDATE {table.name} SET {sets} FROM {values} v "
+                          f"WHERE {table.name}.id = v.id"))
         return
     from sqlalchemy import bindparam
 
-    conn.execute(table.update().where(table.c.id == bindparam("_id"))
-                 .values({c: bindparam(f"_{c}") for c in columns}),
-                 [{f"_{k}": v for k, v in row.items()} for row in rows])
+    statement = (table.update().where(table.c.id == bindparam("_id"))
+                 .values({c: bindparam(f"_{c}") for c in columns}))
+    while chunk := list(islice(source, ROWS)):
+        conn.execute(statement, [{f"_{k}": v for k, v in row.items()} for row in chunk])
 
 
 def insert_rows(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
-    """Insert `rows` (dicts with the same keys) into `table`, `ARRAY_ROWS` at a time (a
+    """Insert `rows` (dicts with the same keys) into `table`, `ROWS` at a time (a
     generator is consumed chunk by chunk, never held whole).
 
-    PostgreSQL: one `INSERT … SELECT FROM unnest(…)` per chunk; SQLite: one executemany.
+    PostgreSQL: one `COPY` per chunk; SQLite: one executemany.
     """
     source = iter(rows)
-    while chunk := list(islice(source, ARRAY_ROWS)):
+    while chunk := list(islice(source, ROWS)):
         if conn.dialect.name != "postgresql":
             conn.execute(table.insert(), chunk)
             continue
         columns = list(chunk[0])
-        arrays = ", ".join(f"CAST(:{c} AS {_pg_type(table, c)}[])" for c in columns)
-        conn.execute(text(f"INSERT INTO {table.name} ({', '.join(columns)}) "
-                          f"SELECT * FROM unnest({arrays})"),
-                     {c: [row[c] for row in chunk] for c in columns})
+        _copy(conn, table.name, columns, ([row[c] for c in columns] for row in chunk))

@@ -16,12 +16,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from comptoir.automation.catalog import Category, TaskOutput, TaskType
+from comptoir.retail.report_text import euros, plural
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -64,16 +65,6 @@ class Voucher:
     depot_id: int
     supplier_id: int | None
     lines: list[Taken] = field(default_factory=list)
-
-
-def euros(amount: Decimal) -> str:
-    """`1 234,50 €` (no-break space between thousands)."""
-    text = f"{Decimal(amount).quantize(Decimal('0.01'), ROUND_HALF_UP):,.2f}"
-    return text.replace(",", "\u00a0").replace(".", ",") + " €"
-
-
-def plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
 
 
 def waiting_lines(conn: Connection) -> list[Taken]:

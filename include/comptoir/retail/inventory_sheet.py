@@ -12,7 +12,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from comptoir.retail.pdf import FONT, FONT_BOLD, Unit, day, quantity, write_pdf
+from comptoir.retail.pdf import FONT, FONT_BOLD, Unit, write_pdf
+from comptoir.retail.report_text import day, quantity
 
 if TYPE_CHECKING:
     from comptoir.retail.inventory_preparation import Prepared

@@ -2,7 +2,7 @@
 
 ReportLab, standard fonts (WinAnsi: French text and "€" without shipping a font), A4
 portrait or landscape, the company name and the document title on every page, `page n /
-N`, French formats (`day`, `money`, `quantity`), one unit per new page with one outline
+N`, French formats (`comptoir.retail.report_text`), one unit per new page with one outline
 entry (bookmark) each, `invariant=1` (byte-identical files), a classic cross-reference
 table (ReportLab writes no object streams). The total page count `N` is a form XObject
 every page draws and the canvas defines once the last page is done: one build.
@@ -12,52 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FONT", "FONT_BOLD", "Unit", "day", "money", "quantity", "write_pdf"]
+__all__ = ["FONT", "FONT_BOLD", "Unit", "write_pdf"]
 
 FONT = "Helvetica"
 FONT_BOLD = "Helvetica-Bold"
-NBSP = "\u00a0"
 MARGIN = 15  # mm
-
-
-def _grouped(digits: str) -> str:
-    """`1234567` → `1 234 567` with no-break spaces."""
-    head = len(digits) % 3 or 3
-    parts = [digits[:head]] + [digits[i:i + 3] for i in range(head, len(digits), 3)]
-    return NBSP.join(parts)
-
-
-def money(value: Decimal | int | None, currency: str = "€") -> str:
-    """`1 234,50 €` (rounded half up to the cent, no-break spaces); empty for None."""
-    if value is None:
-        return ""
-    amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    sign = "-" if amount < 0 else ""
-    units, cents = f"{abs(amount):.2f}".split(".")
-    return f"{sign}{_grouped(units)},{cents}{NBSP}{currency}".rstrip()
-
-
-def quantity(value: Decimal | int | None) -> str:
-    """A quantity with the decimals it needs: `2`, `1,5`, `-1`, `1 200`; empty for None."""
-    if value is None:
-        return ""
-    number = Decimal(value)
-    text = f"{abs(number):f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    units, _, decimals = text.partition(".")
-    sign = "-" if number < 0 and text.strip("0.") else ""
-    return sign + _grouped(units) + ("," + decimals if decimals else "")
-
-
-def day(value: date | None) -> str:
-    """`DD/MM/YYYY`; empty for None."""
-    return "" if value is None else value.strftime("%d/%m/%Y")
 
 
 @dataclass

@@ -199,6 +199,7 @@ def run(ctx: RunContext, options: Options) -> TaskOutput:
             result = plan(sales, remedies, rules)
             if result.short <= remedies.loaded:
                 break
+        del sales, remedies  # the plan holds what the writing needs: free the read lines
         shown = {e[0] for o in result.outcomes for e in o.errors if isinstance(e, tuple)}
         shown |= {line[0] for o in result.outcomes for c in o.corrections for line in c.lines}
         shown |= {f.article_id for o in result.outcomes for f in o.fixes if f.article_id}

@@ -36,7 +36,7 @@ def error_text(error: str | tuple[int, Decimal], codes: dict[int, str]) -> str:
     return f"stock insuffisant : {codes[article]} manque {quantity_text(missing)}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rules:
     """The options, resolved to ids."""
 
@@ -47,7 +47,7 @@ class Rules:
     split_kits: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fix:
     """A ticket line changed: `article` (code found again), `misc` or `return`."""
 
@@ -56,7 +56,7 @@ class Fix:
     article_id: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Correction:
     """A correction movement: `EC` (kit split), `TR` (transfer) or `AV` (adjustment)."""
 
@@ -71,7 +71,7 @@ class Correction:
     """EC: each component line's share of the kit's value (BOM price × quantity)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     day: Day
     updated: bool
@@ -81,7 +81,7 @@ class Outcome:
     corrections: list[Correction]
 
 
-@dataclass
+@dataclass(slots=True)
 class Plan:
     outcomes: list[Outcome]
     short: set[int]  # articles that were short at some point

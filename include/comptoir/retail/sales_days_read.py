@@ -41,7 +41,7 @@ ZERO = Decimal(0)
 Pair = tuple[int, int]  # (article id, depot id)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Day:
     """A sales day to update."""
 
@@ -53,7 +53,7 @@ class Day:
     date: dt.date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Issue:
     """A line that needs a look: no article nor sub-family, or a return keyed positive."""
 
@@ -77,7 +77,7 @@ class Issue:
         return self.kind in RETURN_KINDS and self.quantity > 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Sales:
     """The days to update (store code, date, register code order) and what they hold."""
 
@@ -88,7 +88,7 @@ class Sales:
     stock: dict[Pair, Decimal]
 
 
-@dataclass
+@dataclass(slots=True)
 class Remedies:
     """What the remedies of the short articles need."""
 

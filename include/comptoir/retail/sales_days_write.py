@@ -37,7 +37,7 @@ KINDS = {"VT": "sale", "EC": "kit_split", "TR": "transfer", "AV": "sales_adjustm
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Names:
     """Codes for the texts: articles, depots, the misc sub-family `FAMILY/SUB`."""
 
@@ -46,7 +46,7 @@ class Names:
     misc_sub_family: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Written:
     corrections: int  # EC, TR and AV movements created
     log: list[str]

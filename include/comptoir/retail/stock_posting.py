@@ -97,7 +97,7 @@ def round_cost(value: Decimal) -> Decimal:
     return Decimal(value).quantize(COST, ROUND_HALF_UP)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MovementLine:
     """One line as the caller means it.
 
@@ -115,7 +115,7 @@ class MovementLine:
     lot_number: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Movement:
     """A movement to post: `kind` and `extra` columns are written as given (e.g. the kinds
     `sales_adjustment`, `kit_split` and the columns `supplier_id`, `created_by_run` of the
@@ -131,7 +131,7 @@ class Movement:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PostedLine:
     line_no: int
     article_id: int
@@ -141,7 +141,7 @@ class PostedLine:
     lot_number: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PostedMovement:
     id: int
     number: str
@@ -157,7 +157,7 @@ class PostedMovement:
         return sum((line.value for line in self.lines), ZERO)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Record:
     id: int | None
     quantity: Decimal
@@ -166,7 +166,7 @@ class _Record:
     touched: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class _Lot:
     id: int | None
     number: str
@@ -179,7 +179,7 @@ class _Lot:
         return (self.date is not None, self.date or dt.date.min, self.number)
 
 
-@dataclass
+@dataclass(slots=True)
 class _State:
     purchase: dict[int, Decimal]
     lot_managed: set[int]
@@ -459,19 +459,15 @@ def _write(conn: Connection, state: _State, posted: list[PostedMovement]) -> Non
              "quantity": line.quantity, "unit_cost": line.unit_cost, "value": line.value,
              "lot_number": line.lot_number} for m in posted for line in m.lines)
     bulk.insert_rows(conn, stock_movement_lines, rows)  # consumed chunk by chunk
-    new_records, changed_records = [], []
-    for (article, depot), record in state.records.items():
-        if not record.touched:
-            continue
-        if record.id is None:
-            new_records.append({"article_id": article, "depot_id": depot,
-                                "quantity": record.quantity, "value": record.value,
-                                "wac": record.wac})
-        else:
-            changed_records.append({"id": record.id, "quantity": record.quantity,
-                                    "value": record.value, "wac": record.wac})
-    bulk.insert_rows(conn, stock_records, new_records)
-    bulk.update_by_id(conn, stock_records, changed_records)
+    records = state.records.items()
+    bulk.insert_rows(conn, stock_records, (  # both streamed: a million records, no copy
+        {"article_id": article, "depot_id": depot, "quantity": record.quantity,
+         "value": record.value, "wac": record.wac}
+        for (article, depot), record in records if record.touched and record.id is None))
+    bulk.update_by_id(conn, stock_records, (
+        {"id": record.id, "quantity": record.quantity, "value": record.value,
+         "wac": record.wac}
+        for record in state.records.values() if record.touched and record.id is not None))
     new_lots, changed_lots = [], []
     for (article, depot), entries in state.lots.items():
         for lot in entries:

@@ -9,7 +9,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from comptoir.retail.pdf import Unit, day, money, quantity, write_pdf
+from comptoir.retail.pdf import Unit, write_pdf
+from comptoir.retail.report_text import day, money, quantity
 
 
 def units() -> list[Unit]:
