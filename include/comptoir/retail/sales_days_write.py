@@ -134,9 +134,10 @@ def write(conn: Connection, plan: Plan, names: Names, *, task_id: str, run_id: s
                     {"created_by_run": run})
             number = next(numbers[("VT", day.date.year)])
             vt[day.id] = number
+            sold = [MovementLine(a, -q) for a, q in sorted(outcome.net.items()) if q]
+            outcome.net = {}  # in the movement now: a million lines are not held twice
             yield Movement(
-                number, "sale", day.date, day.depot_id,
-                [MovementLine(a, -q) for a, q in sorted(outcome.net.items()) if q],
+                number, "sale", day.date, day.depot_id, sold,
                 reference=f"Journée {day.store} {day.register} {_date(day.date)}",
                 extra={"created_by_run": run})
 

@@ -197,9 +197,10 @@ def post(conn: Connection, movements: Iterable[Movement], *,
     ids = _insert_headers(conn, todo, stamp)
     state = _read_state(conn, todo)
     posted: list[PostedMovement] = []
-    for movement in todo:
+    todo.reverse()
+    while todo:  # in order; a movement applied is let go: its lines are not held twice
+        movement = todo.pop()
         posted.append(_apply(state, movement, ids[movement.number]))
-    todo.clear()  # the lines live on in `posted` only: one copy in memory while writing
     _write(conn, state, posted)
     return posted
 
@@ -303,6 +304,7 @@ def _read_state(conn: Connection, todo: list[Movement]) -> _State:
             if m.target_depot_id is not None:
                 pairs.add((line.article_id, m.target_depot_id))
     ordered = sorted(pairs)
+    del pairs
     purchase, managed = _purchase_and_lots(conn, sorted({a for a, _ in ordered}))
     records = _records(conn, ordered)
     for pair in ordered:
