@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, select, text, tuple_
 
-__all__ = ["CHUNK", "insert_rows", "rows_of_pairs", "update_by_id"]
+__all__ = ["CHUNK", "insert_rows", "insert_tuples", "rows_of_pairs", "update_by_id"]
 
 CHUNK = 5000  # pairs per IN (...) on SQLite: 10,000 binds, far below its 32,766
 ROWS = 100_000  # rows held at a time from a generator of rows to insert
@@ -90,15 +90,26 @@ def update_by_id(conn: Connection, table: Table, rows: Iterable[dict[str, Any]])
 
 
 def insert_rows(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
-    """Insert `rows` (dicts with the same keys) into `table`, `ROWS` at a time (a
-    generator is consumed chunk by chunk, never held whole).
+    """Insert `rows` (dicts with the same keys) into `table`; streamed as `insert_tuples`."""
+    source = iter(rows)
+    first = next(source, None)
+    if first is None:
+        return
+    columns = list(first)
+    insert_tuples(conn, table, columns,
+                  ([row[c] for c in columns] for row in chain([first], source)))
 
-    PostgreSQL: one `COPY` per chunk; SQLite: one executemany.
+
+def insert_tuples(conn: Connection, table: Table, columns: Sequence[str],
+                  rows: Iterable[Sequence[Any]]) -> None:
+    """Insert `rows` (values in the order of `columns`) into `table`; a generator is
+    consumed as it goes, never held whole.
+
+    PostgreSQL: one `COPY`; SQLite: one executemany per `ROWS` rows.
     """
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table.name, columns, rows)
+        return
     source = iter(rows)
     while chunk := list(islice(source, ROWS)):
-        if conn.dialect.name != "postgresql":
-            conn.execute(table.insert(), chunk)
-            continue
-        columns = list(chunk[0])
-        _copy(conn, table.name, columns, ([row[c] for c in columns] for row in chunk))
+        conn.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in chunk])

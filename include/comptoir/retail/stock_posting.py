@@ -288,11 +288,11 @@ def _purchase_and_lots(conn: Connection, article_ids: list[int]) -> tuple[dict[i
 
 def _records(conn: Connection, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], _Record]:
     found: dict[tuple[int, int], _Record] = {}
-    for row in bulk.rows_of_pairs(conn, stock_records, ("id", "article_id", "depot_id",
-                                                        "quantity", "value", "wac"),
-                                  ("article_id", "depot_id"), pairs):
-        found[(row.article_id, row.depot_id)] = _Record(
-            row.id, Decimal(row.quantity), round_money(row.value), round_cost(row.wac))
+    # NUMERIC(15,3), (15,2) and (15,4) columns: read at their scale, nothing to round
+    for record_id, article, depot, quantity, value, wac in bulk.rows_of_pairs(
+            conn, stock_records, ("id", "article_id", "depot_id", "quantity", "value", "wac"),
+            ("article_id", "depot_id"), pairs):
+        found[(article, depot)] = _Record(record_id, quantity, value, wac)
     return found
 
 
@@ -457,10 +457,11 @@ def _apply(state: _State, movement: Movement, movement_id: int) -> PostedMovemen
 
 
 def _write(conn: Connection, state: _State, posted: list[PostedMovement]) -> None:
-    rows = ({"movement_id": m.id, "line_no": line.line_no, "article_id": line.article_id,
-             "quantity": line.quantity, "unit_cost": line.unit_cost, "value": line.value,
-             "lot_number": line.lot_number} for m in posted for line in m.lines)
-    bulk.insert_rows(conn, stock_movement_lines, rows)  # consumed chunk by chunk
+    bulk.insert_tuples(  # streamed
+        conn, stock_movement_lines, ("movement_id", "line_no", "article_id", "quantity",
+                                     "unit_cost", "value", "lot_number"),
+        ((m.id, line.line_no, line.article_id, line.quantity, line.unit_cost, line.value,
+          line.lot_number) for m in posted for line in m.lines))
     records = state.records.items()
     bulk.insert_rows(conn, stock_records, (  # both streamed: a million records, no copy
         {"article_id": article, "depot_id": depot, "quantity": record.quantity,
