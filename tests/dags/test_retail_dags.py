@@ -26,6 +26,7 @@ PROJECT = {  # definition file → (DAG id, tasks, category)
     "customer-duplicates": ("customer-duplicates", ["run", "deliver", "report"],
                             "Import-Export"),
     "restock-alert": ("restock-alert", ["run", "report"], "Autres"),
+    "live-message": ("live-message", ["run", "report"], "Autres"),
 }
 
 
