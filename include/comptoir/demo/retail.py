@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from comptoir.exchange.inbox import Inbox
+
 STAGES: tuple[str, ...] = (
     "retail_city_localisation",
     "retail_inventory_preparation",
@@ -31,3 +33,18 @@ def stage_retail(engine: Engine) -> list[str]:
     for name in STAGES:
         said += importlib.import_module(f"comptoir.demo.{name}").stage(engine)
     return said
+
+
+def inbox_of(task_id: str) -> Inbox | None:
+    """Where the files of inbox task `task_id` wait; None when the task is not defined."""
+    from comptoir.automation.definitions import InvalidDefinition, UnknownTask, find
+    from comptoir.automation.task_inbox import InboxOptions, task_inbox
+
+    try:
+        definition = find(task_id)
+    except (UnknownTask, InvalidDefinition):
+        return None
+    options = definition.typed_options()
+    if not isinstance(options, InboxOptions):
+        return None
+    return task_inbox(definition.id, options).inbox

@@ -48,16 +48,13 @@ def stage(engine: Engine) -> list[str]:
     """Map the articles and drop yesterday's pair; what was staged (nothing if undefined)."""
     from sqlalchemy import insert, select
 
-    from comptoir.automation.definitions import InvalidDefinition, UnknownTask, find
-    from comptoir.automation.task_inbox import task_inbox
     from comptoir.backoffice.schema import article_correspondences as corr
     from comptoir.backoffice.schema import articles
+    from comptoir.demo.retail import inbox_of
 
-    try:
-        definition = find(TASK)
-    except (UnknownTask, InvalidDefinition):
+    inbox = inbox_of(TASK)
+    if inbox is None:
         return []
-    inbox = task_inbox(definition.id, definition.typed_options()).inbox  # type: ignore[arg-type]
     with engine.begin() as conn:
         codes = conn.execute(select(articles.c.id, articles.c.code)
                              .where(articles.c.active.is_(True))

@@ -35,15 +35,12 @@ def stage(engine: Engine) -> list[str]:
     """Drop the counter files into the task's inbox; what was staged (nothing if undefined)."""
     from sqlalchemy import func, select
 
-    from comptoir.automation.definitions import InvalidDefinition, UnknownTask, find
-    from comptoir.automation.task_inbox import task_inbox
     from comptoir.backoffice.schema import depots, pos_tickets, sales_days
+    from comptoir.demo.retail import inbox_of
 
-    try:
-        definition = find(TASK)
-    except (UnknownTask, InvalidDefinition):
+    inbox = inbox_of(TASK)
+    if inbox is None:
         return []
-    inbox = task_inbox(definition.id, definition.typed_options()).inbox  # type: ignore[arg-type]
     with engine.connect() as conn:
         days = conn.execute(
             select(depots.c.code, sales_days.c.date, func.count(pos_tickets.c.id))

@@ -15,9 +15,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
-from comptoir.automation import runner
 from comptoir.automation.definitions import TaskDefinition
-from comptoir.automation.messages import Report
 from comptoir.backoffice.schema import (
     article_correspondences,
     articles,
@@ -25,7 +23,7 @@ from comptoir.backoffice.schema import (
     payment_modes,
     registers,
 )
-from comptoir.exchange.transports import LocalTransport
+from tests.comptoir.retail.file_runs import business, run
 
 DT42_HEADER = ("MAGASIN;CAISSE;TICKET;DATE;HEURE;LIGNE;EAN;REFERENCE;LIBELLE;QTE;PU_TTC;REMISE;"
                "MONTANT_TTC;TVA;CLIENT")
@@ -53,16 +51,6 @@ def task(output: dict[str, Any] | None = None, **options: Any) -> TaskDefinition
         "options": {"source": {"kind": "local", "path": "lacoste", "min_age_seconds": 0},
                     **MAPS, **options},
         "output": {"delivery": {"method": "local", "path": "ventes"}, **(output or {})}})
-
-
-def run(engine: Engine, definition: TaskDefinition, folder: Path) -> Report:
-    return runner.run_task(definition, "manual-1", LocalTransport(folder), engine=engine,
-                           log=lambda _: None)
-
-
-def business(report: Report) -> list[str]:
-    return [line for line in report.body.splitlines()[2:] if not line.startswith(
-        ("Produced ", "Delivered ", "delivered ", "Sent ", "Inbox: ", "Nothing to deliver "))]
 
 
 def inbox(home: Path) -> Path:

@@ -14,9 +14,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import Engine, func, select
 
-from comptoir.automation import runner
 from comptoir.automation.definitions import TaskDefinition
-from comptoir.automation.messages import Report
 from comptoir.backoffice.schema import (
     depots,
     pos_tickets,
@@ -24,8 +22,8 @@ from comptoir.backoffice.schema import (
     sales_days,
     store_traffic,
 )
-from comptoir.exchange.transports import LocalTransport
 from comptoir.retail.passage_counters import Options
+from tests.comptoir.retail.file_runs import business, run
 
 HEADER = "date;store;store_name;visitors;tickets;conversion_rate;sales_incl_tax;average_basket"
 VISITORS = (5, 8, 10, 12, 15, 20, 18, 14, 10, 6, 2)  # hours 9 to 19: 120 visitors
@@ -38,16 +36,6 @@ def task(output: dict[str, Any] | None = None, **options: Any) -> TaskDefinition
         "options": {"source": {"kind": "local", "path": "compteurs", "min_age_seconds": 0},
                     **options},
         "output": {"delivery": {"method": "local", "path": "taux"}, **(output or {})}})
-
-
-def run(engine: Engine, definition: TaskDefinition, folder: Path) -> Report:
-    return runner.run_task(definition, "manual-1", LocalTransport(folder), engine=engine,
-                           log=lambda _: None)
-
-
-def business(report: Report) -> list[str]:
-    return [line for line in report.body.splitlines()[2:] if not line.startswith(
-        ("Produced ", "Delivered ", "delivered ", "Sent ", "Inbox: ", "Nothing to deliver "))]
 
 
 def inbox(home: Path) -> Path:
