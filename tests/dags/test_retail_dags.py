@@ -113,3 +113,19 @@ def test_a_live_message_dag_run_posts_to_the_registers(airflow_db, dossier_url,
         assert list(targets) == ["MAG01/C1", "MAG01/C2", "MAG01/C3"]
     assert ("Message « Consigne » envoyé à 3 caisses : MAG01/C1, MAG01/C2, MAG01/C3"
             in report_of(dossier_url, "consigne", run.run_id).body.splitlines())
+
+
+@pytest.mark.slow
+def test_comptoir_tasks_run_prints_the_worked_example_of_a_retail_type(
+        airflow_db, dossier_url, comptoir_home, tasks_dir):
+    """As a user runs it: `comptoir tasks run restock-alert` (Airflow in a subprocess)."""
+    from tests.dags.test_cli_run import comptoir
+
+    engine = restock(get_engine(dossier_url))
+    install(tasks_dir, "restock-alert")
+    result = comptoir("tasks", "run", "restock-alert")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "restock-alert: succeeded" in result.stdout
+    assert (f"Commande {CF1} créée : fournisseur FRA1 Fournisseur réassort 1, dépôt MAGR1, "
+            "2 lignes") in result.stdout
+    assert {n: o["lines"] for n, o in orders(engine).items()} == EXPECTED
