@@ -16,6 +16,11 @@ from comptoir.backoffice.engine import get_engine
 from comptoir.backoffice.schema import messages
 from tests.comptoir.retail.test_customer_duplicates import HEADER
 from tests.comptoir.retail.test_customer_duplicates import worked_example as duplicates
+from tests.comptoir.retail.test_last_purchases_store import (
+    linked,
+    stores_and_customers,
+    worked_example,
+)
 from tests.comptoir.retail.test_live_message import registers_of_two_stores
 from tests.comptoir.retail.test_restock_alert import CF1, CF2, EXPECTED, orders
 from tests.comptoir.retail.test_restock_alert import worked_example as restock
@@ -129,3 +134,20 @@ def test_comptoir_tasks_run_prints_the_worked_example_of_a_retail_type(
     assert (f"Commande {CF1} créée : fournisseur FRA1 Fournisseur réassort 1, dépôt MAGR1, "
             "2 lignes") in result.stdout
     assert {n: o["lines"] for n, o in orders(engine).items()} == EXPECTED
+
+
+@pytest.mark.slow
+def test_a_last_purchases_dag_run_links_the_customers(airflow_db, dossier_url, comptoir_home,
+                                                      tasks_dir):
+    engine = stores_and_customers(get_engine(dossier_url))
+    worked_example(engine)
+    install(tasks_dir, "last-purchases-store")
+    run = dag_of("last-purchases-store").test()
+    assert run.state == "success"
+    assert linked(engine) == {"TLP1": "MAGL2", "TLP2": "MAGL1", "TLP3": "MAGL1",
+                              "TLP4": "MAGL3", "TLP5": None}
+    report = report_of(dossier_url, "last-purchases-store", run.run_id)
+    assert "Nombre de clients à mettre à jour : 3" in report.body.splitlines()
+    again = dag_of("last-purchases-store").test()
+    assert "Nombre de clients à mettre à jour : 0" in report_of(
+        dossier_url, "last-purchases-store", again.run_id).body.splitlines()

@@ -49,8 +49,8 @@ class Tickets:
             conn.execute(pos_tickets.insert(), rows)
 
 
-@pytest.fixture
-def dossier(engine: Engine) -> Engine:
+def stores_and_customers(engine: Engine) -> Engine:
+    """Stores MAGL1..3 (one register each), a depot CENTRAL, customers TLP1..5."""
     with engine.begin() as conn:
         conn.execute(depots.insert(), [
             {"id": i, "code": code, "name": f"Magasin {code}", "is_store": True}
@@ -70,9 +70,13 @@ def dossier(engine: Engine) -> Engine:
 
 
 @pytest.fixture
-def example(dossier: Engine) -> Tickets:
-    """The contract's worked example."""
-    tickets = Tickets(dossier)
+def dossier(engine: Engine) -> Engine:
+    return stores_and_customers(engine)
+
+
+def worked_example(engine: Engine) -> Tickets:
+    """The contract's worked example's purchases."""
+    tickets = Tickets(engine)
     tickets.add(1, "MAGL1", 5)
     tickets.add(1, "MAGL2", 6)
     tickets.add(1, "MAGL1", 4)
@@ -84,6 +88,11 @@ def example(dossier: Engine) -> Tickets:
     tickets.add(4, "MAGL3", 3)
     tickets.add(4, "MAGL1", 1)
     return tickets
+
+
+@pytest.fixture
+def example(dossier: Engine) -> Tickets:
+    return worked_example(dossier)
 
 
 def linked(engine: Engine) -> dict[str, str | None]:
