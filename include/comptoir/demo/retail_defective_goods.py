@@ -69,15 +69,22 @@ def stage(engine: Engine) -> list[str]:
                                .order_by(s.pos_tickets.c.number)).all()
         prices = dict(conn.execute(select(s.articles.c.id, s.articles.c.sale_price)
                                    .where(s.articles.c.id.in_([a for a, _ in chosen]))).all())
+        vats = {ticket: (rate, code) for ticket, rate, code in conn.execute(
+            select(s.pos_ticket_lines.c.ticket_id, s.pos_ticket_lines.c.vat_rate,
+                   s.pos_ticket_lines.c.vat_code_id)
+            .where(s.pos_ticket_lines.c.ticket_id.in_([t for t, _ in tickets]),
+                   s.pos_ticket_lines.c.vat_code_id.is_not(None)))}
         extra = []
         for (ticket, _), (article, _) in zip(tickets, chosen, strict=False):
+            rate, code = vats[ticket]  # the VAT of the ticket's own sales, as the till had it
             price = Decimal(prices[article] or 10)
             base = 100 + conn.execute(select(func.max(s.pos_ticket_lines.c.line_no)).where(
                 s.pos_ticket_lines.c.ticket_id == ticket)).scalar_one()
             for no, kind, sign in ((base, "defective", -1), (base + 1, "sale", 1)):
                 extra.append({"ticket_id": ticket, "line_no": no, "kind": kind,
                               "article_id": article, "quantity": Decimal(sign),
-                              "unit_price_incl_tax": price, "total_incl_tax": sign * price})
+                              "unit_price_incl_tax": price, "total_incl_tax": sign * price,
+                              "vat_rate": rate, "vat_code_id": code})
         conn.execute(s.pos_ticket_lines.insert(), extra)
         sales_day = tickets[0].sales_day_id
         net: dict[int, Decimal] = defaultdict(Decimal)

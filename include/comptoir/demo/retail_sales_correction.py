@@ -58,7 +58,7 @@ def stage(engine: Engine) -> list[str]:
                    sd.date < dt.date.today())
             .order_by(sd.date.desc()).limit(1)).first()
         sold = conn.execute(
-            select(ln.article_id, ln.unit_price_incl_tax, ln.vat_rate)
+            select(ln.article_id, ln.unit_price_incl_tax, ln.vat_rate, ln.vat_code_id)
             .join(s.pos_tickets, t.id == ln.ticket_id)
             .where(t.sales_day_id == (day.id if day else None), ln.kind == "sale",
                    ln.article_id.is_not(None)).limit(1)).first()
@@ -91,7 +91,9 @@ def stage(engine: Engine) -> list[str]:
             issued_at=dt.datetime.combine(day.date, dt.time(17, 30), dt.UTC),
             sales_day_id=day.id, total_incl_tax=5 + unit + SHORT * price)
         ).inserted_primary_key[0]
-        conn.execute(s.pos_ticket_lines.insert(), [{"ticket_id": ticket, **x} for x in lines])
+        vat = {"vat_rate": sold.vat_rate, "vat_code_id": sold.vat_code_id}  # as the till sold
+        conn.execute(s.pos_ticket_lines.insert(),
+                     [{"ticket_id": ticket, **x, **vat} for x in lines])
     return [f"sales day {code} C1 {day.date:%d/%m/%Y}: ticket {number} with the unknown code "
             f"{UNKNOWN}, a return keyed as a sale, and {SHORT} × {short.code} that {code} "
             f"lacks ({other_code} has some): sales-correction corrects and transfers"]
