@@ -94,6 +94,13 @@ def stage(engine: Engine) -> list[str]:
         vat = {"vat_rate": sold.vat_rate, "vat_code_id": sold.vat_code_id}  # as the till sold
         conn.execute(s.pos_ticket_lines.insert(),
                      [{"ticket_id": ticket, **x, **vat} for x in lines])
+        # the customer paid what the till should have charged (the return credited, as in
+        # the contract's example): once corrected, lines and payments add up
+        mode = conn.execute(select(s.pos_ticket_payments.c.payment_mode_id)
+                            .join(s.pos_tickets, t.id == s.pos_ticket_payments.c.ticket_id)
+                            .where(t.sales_day_id == day.id).limit(1)).scalar_one()
+        conn.execute(s.pos_ticket_payments.insert().values(
+            ticket_id=ticket, line_no=1, payment_mode_id=mode, amount=5 - unit + SHORT * price))
     return [f"sales day {code} C1 {day.date:%d/%m/%Y}: ticket {number} with the unknown code "
             f"{UNKNOWN}, a return keyed as a sale, and {SHORT} × {short.code} that {code} "
             f"lacks ({other_code} has some): sales-correction corrects and transfers"]
