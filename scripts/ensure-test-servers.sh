@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The server tests start real protocol servers on loopback, as children of the test process:
-# OpenSSH's sshd (SFTP) and Dovecot (IMAP and POP3). Install what is missing (as root, from
+# OpenSSH's sshd (SFTP) and Dovecot (IMAP and POP3). The editions' tests render PDF pages
+# with pdftoppm (poppler-utils), Helvetica drawn by its metric twin Nimbus Sans
+# (fonts-urw-base35) so the rendering is faithful. Install what is missing (as root, from
 # Debian's packages); otherwise say how, and fail: the tests never skip.
 #
 # Debian starts a package's service after installing it. The tests want no system sshd or
@@ -14,10 +16,12 @@ missing=()
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 [ -x /usr/sbin/dovecot ] && [ -x /usr/lib/dovecot/imap ] || missing+=(dovecot-imapd)
 [ -x /usr/lib/dovecot/pop3 ] || missing+=(dovecot-pop3d)
+command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+[ -d /usr/share/fonts/opentype/urw-base35 ] || missing+=(fonts-urw-base35)  # Helvetica's metrics
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  echo "installing ${missing[*]} for the server tests"
+  echo "installing ${missing[*]} for the tests"
   policy=/usr/sbin/policy-rc.d
   temporary_policy=""
   if [ ! -e "$policy" ]; then
@@ -35,7 +39,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   exit "$status"
 fi
 {
-  echo "The server tests need: ${missing[*]}."
+  echo "The tests need: ${missing[*]}."
   echo "Run 'sudo apt-get install ${missing[*]}' and retry."
 } >&2
 exit 1

@@ -1,4 +1,4 @@
-"""The count sheet of `inventory_preparation` as PDF (conventions of `comptoir.retail.pdf`).
+"""The count sheet of `inventory_preparation` as PDF (conventions of `comptoir.editions.layout`).
 
 One section per depot, starting on a new page, bookmarked `NUMBER DEPOT`: a heading
 (inventory number, depot, date, blind or not), a table of the lines whose header repeats
@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from comptoir.retail.pdf import FONT, FONT_BOLD, Unit, write_pdf
+from comptoir.editions.layout import FONT, FONT_BOLD, Unit, fit, signature_boxes, write_pdf
 from comptoir.retail.report_text import day, quantity
 
 if TYPE_CHECKING:
@@ -25,24 +25,12 @@ WIDTHS_MM = (18, 18, 26, 56, 12, 20, 15, 15)
 NAME_MM = WIDTHS_MM[3] - 3
 
 
-def fit(text: str, width_mm: float, size: float = 8) -> str:
-    """`text` cut (with `…`) to the width of its column: one line per count line."""
-    from reportlab.lib.units import mm
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    if stringWidth(text, FONT, size) <= width_mm * mm:
-        return text
-    while text and stringWidth(text + "…", FONT, size) > width_mm * mm:
-        text = text[:-1]
-    return text.rstrip() + "…"
-
-
 def _section(prepared: Prepared, rows: Sequence[tuple], run_date: date,
              blind: bool) -> Unit:
     from reportlab.lib import colors
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import KeepTogether, LongTable, Paragraph, Spacer, Table, TableStyle
+    from reportlab.platypus import LongTable, Paragraph, Spacer, TableStyle
 
     heading = ParagraphStyle("heading", fontName=FONT_BOLD, fontSize=12, leading=15)
     normal = ParagraphStyle("normal", fontName=FONT, fontSize=9, leading=11)
@@ -73,13 +61,7 @@ def _section(prepared: Prepared, rows: Sequence[tuple], run_date: date,
         ("BOTTOMPADDING", (0, 1), (-1, -1), 4),
     ]))
     flow.append(table)
-    signature = Table([["Compté par :", "Date :", "Signature :"], ["", "", ""]],
-                      colWidths=[60 * mm] * 3, rowHeights=[6 * mm, 18 * mm])
-    signature.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 9),
-                                   ("BOX", (0, 0), (-1, -1), 0.5, colors.black),
-                                   ("INNERGRID", (0, 0), (-1, -1), 0.5, colors.black),
-                                   ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    flow.append(KeepTogether([Spacer(0, 8 * mm), signature]))
+    flow.append(signature_boxes(["Compté par :", "Date :", "Signature :"]))
     return Unit(f"{prepared.number} {store.code}", flow)
 
 

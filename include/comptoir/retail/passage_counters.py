@@ -23,8 +23,8 @@ from pydantic import ConfigDict, Field
 from comptoir.automation.catalog import Category, ProducedFile, TaskOutput, TaskType
 from comptoir.automation.filenames import Store, uses_store
 from comptoir.automation.task_inbox import InboxOptions
+from comptoir.editions.periods import Period, PeriodOptions, period_field, period_line
 from comptoir.retail.csv_options import CsvOptions, write_csv
-from comptoir.retail.periods import Period, PeriodOptions, period_field, period_line
 from comptoir.retail.report_text import CENT, french, plural, trim
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""The shared PDF conventions (`comptoir.retail.pdf`), read back from the bytes: A4
+"""The shared PDF conventions (`comptoir.editions.layout`), read back from the bytes: A4
 portrait or landscape, one page and one outline entry per unit, `page n / N`, the same
 bytes for the same input, a classic cross-reference table, French formats."""
 
@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from comptoir.retail.pdf import Unit, write_pdf
+from comptoir.editions.layout import Unit, write_pdf
 from comptoir.retail.report_text import day, money, quantity
 
 

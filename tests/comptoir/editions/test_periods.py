@@ -9,7 +9,7 @@ import re
 import pytest
 from pydantic import ValidationError
 
-from comptoir.retail.periods import PERIODS, PeriodOptions, bounds, period_line
+from comptoir.editions.periods import PERIODS, PeriodOptions, bounds, period_line
 
 RUN = dt.date(2026, 1, 7)  # a Wednesday
 D = dt.date
