@@ -76,3 +76,5 @@ def test_nightly_demo_fills_the_dossier_runs_every_dag_and_says_what_it_produced
     stores = sorted(p.name for p in (comptoir_home / "outbox" / "nightly").iterdir())
     assert stores == [f"stock-MAG0{n}.csv" for n in range(1, 7)]
     assert "Files produced (6)" in result.stdout
+    assert re.search(r"outbox/nightly \(6\): stock-MAG01.csv, stock-MAG02.csv, .*stock-MAG06.csv",
+                     result.stdout)

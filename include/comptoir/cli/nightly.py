@@ -168,6 +168,18 @@ def _gist(body: str, width: int = 90) -> str:
     return last if len(last) <= width else last[: width - 1] + "…"
 
 
+def _by_folder(paths: list[Path], home: Path) -> list[str]:
+    """Every produced file, one line per folder: `  var/outbox/demo (2): a.pdf, b.csv`."""
+    folders: dict[Path, list[str]] = {}
+    for path in paths:
+        folders.setdefault(path.parent, []).append(path.name)
+    lines = []
+    for folder, names in folders.items():
+        shown = folder.relative_to(home.parent) if home.parent in folder.parents else folder
+        lines.append(f"  {shown} ({len(names)}): {', '.join(names)}")
+    return lines
+
+
 def _summary(results: list[dict[str, Any]], started: float, home: Path) -> None:
     from comptoir.automation.messages import list_messages
     from comptoir.backoffice.engine import get_engine
@@ -188,10 +200,7 @@ def _summary(results: list[dict[str, Any]], started: float, home: Path) -> None:
     )
     if produced:
         out.print(f"[bold]Files produced[/] ({len(produced)}):")
-        for path in produced[:30]:
-            out.print(f"  {path.relative_to(home.parent) if home.parent in path.parents else path}",
-                      highlight=False)
-        if len(produced) > 30:
-            out.print(f"  ... and {len(produced) - 30} more", highlight=False)
+        for line in _by_folder(produced, home):
+            out.print(line, highlight=False)
     out.print(f"Reports: `comptoir messages` (the messages table of the dossier); "
               f"import reports in {home / 'reports'}", highlight=False)
