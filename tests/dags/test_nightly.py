@@ -42,6 +42,16 @@ def test_batch_invoices_then_posts_the_pos_day_then_exports_the_fec() -> None:
                      SPOOL_RETRY_DAG]
 
 
+def test_batch_prints_the_customer_balance_after_the_posting() -> None:
+    order = batch_order([
+        definition("balance", "Editions", type_="customer_balance"),
+        definition("journal", "Editions", type_="daily_journal"),
+        definition("accounting", "Autres", type_="pos_accounting"),
+        definition("backup", "Système"),
+    ])
+    assert order == ["journal", "accounting", "balance", "backup", SPOOL_RETRY_DAG]
+
+
 def test_batch_applies_the_sales_days_to_the_stock_right_after_the_tickets() -> None:
     order = batch_order([
         definition("restock", "Autres", type_="restock_alert"),

@@ -33,8 +33,9 @@ FIRST_TYPES = ("imports", "econnector_receive", "intersite_send", "intersite_rec
 #: "Système" type) right after the POS tickets, before the editions, exports and restock
 #: that read the stock.
 RUNS_WITH = {"sales_correction": "Import-Export"}
-#: Types that run after the "Autres" category: the FEC exports what the posting wrote.
-AFTER_POSTING = ("accounting_fec",)
+#: Types that run after the "Autres" category: they read what the posting wrote (the FEC
+#: exports it; the customer balance sums the customers' lines).
+AFTER_POSTING = ("accounting_fec", "customer_balance")
 
 
 def _rank(definition: Any) -> tuple[float, int]:
