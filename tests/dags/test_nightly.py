@@ -42,14 +42,17 @@ def test_batch_invoices_then_posts_the_pos_day_then_exports_the_fec() -> None:
                      SPOOL_RETRY_DAG]
 
 
-def test_batch_prints_the_customer_balance_after_the_posting() -> None:
+def test_batch_prints_the_editions_after_everything_that_writes() -> None:
     order = batch_order([
         definition("balance", "Editions", type_="customer_balance"),
         definition("journal", "Editions", type_="daily_journal"),
+        definition("fec", "Import-Export", type_="accounting_fec"),
         definition("accounting", "Autres", type_="pos_accounting"),
+        definition("season", "Historiques", type_="season_end"),
         definition("backup", "Système"),
     ])
-    assert order == ["journal", "accounting", "balance", "backup", SPOOL_RETRY_DAG]
+    assert order == ["season", "accounting", "fec", "balance", "journal", "backup",
+                     SPOOL_RETRY_DAG]
 
 
 def test_batch_applies_the_sales_days_to_the_stock_right_after_the_tickets() -> None:

@@ -21,7 +21,9 @@ from comptoir.errors import ComptoirError
 out = Console()
 
 #: Order of the categories in the batch; tasks of one category keep the folder's order.
-CATEGORY_ORDER = ["Import-Export", "Editions", "Historiques", "Autres", "Système"]
+#: The editions print what the night wrote (tickets integrated, invoiced, posted; stock
+#: corrected), so they come after every category that writes, before the upkeep.
+CATEGORY_ORDER = ["Import-Export", "Historiques", "Autres", "Editions", "Système"]
 SPOOL_RETRY_DAG = "comptoir_spool_retry"
 #: Types that run first in their category, in this order: later tasks read what they write
 #: (imports, the partner's files, the inter-site orders sent then received, and POS tickets
@@ -34,8 +36,8 @@ FIRST_TYPES = ("imports", "econnector_receive", "intersite_send", "intersite_rec
 #: that read the stock.
 RUNS_WITH = {"sales_correction": "Import-Export"}
 #: Types that run after the "Autres" category: they read what the posting wrote (the FEC
-#: exports it; the customer balance sums the customers' lines).
-AFTER_POSTING = ("accounting_fec", "customer_balance")
+#: exports it).
+AFTER_POSTING = ("accounting_fec",)
 
 
 def _rank(definition: Any) -> tuple[float, int]:
@@ -50,8 +52,8 @@ def _rank(definition: Any) -> tuple[float, int]:
 
 def batch_order(definitions: list[Any]) -> list[str]:
     """The DAG ids of the nightly batch: enabled tasks by category (in theirs, the types
-    of `FIRST_TYPES` first and in that order), the FEC after the posting, then the spool
-    retry."""
+    of `FIRST_TYPES` first and in that order), the FEC after the posting, the editions
+    after everything that writes, then the spool retry."""
     enabled = [d for d in definitions if d.enabled]
     return [d.id for d in sorted(enabled, key=_rank)] + [SPOOL_RETRY_DAG]
 
