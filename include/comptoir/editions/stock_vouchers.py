@@ -274,7 +274,8 @@ def _write_pdf(ctx: RunContext, company: str, selected: list[Voucher], rows: Ite
     for group in groups:
         path = ctx.work_dir / f"bons-mouvement-{len(files)}.pdf"
         write_vouchers(path, company, [(v, lines.get(v.number, [])) for v in group])
-        files.append(ProducedFile(path, group[0].depot if by_depot else None, len(group)))
+        count = sum(len(lines.get(v.number, [])) for v in group)
+        files.append(ProducedFile(path, group[0].depot if by_depot else None, count))
     return files
 
 
