@@ -4,9 +4,10 @@ adjustments, BDD/RFD, kit splits, AV — as a PDF to print and sign, or as CSV.
 
 A movement is selected by its date (`period`), its kind (`kinds`; empty: every kind but
 `sale` and `initial`), its depot or target depot (`depots`) and, by default, validated
-only. One query reads the selected movements (the report's counts, the vouchers'
-headers), one streamed query their lines in the files' order (date, number, line; the
-movement's depot first with `{mag:code}`, one file per depot).
+only; a movement without lines has nothing to print. One query reads the selected
+movements (the report's counts, the vouchers' headers), one streamed query their lines in
+the files' order (date, number, line; the movement's depot first with `{mag:code}`, one
+file per depot).
 """
 
 from __future__ import annotations
@@ -117,11 +118,14 @@ class Voucher:
 
 def _where(options: Options, first: dt.date, last: dt.date,
            depot_ids: list[int] | None) -> list[ColumnElement[bool]]:
-    from sqlalchemy import or_
+    from sqlalchemy import or_, select
 
+    from comptoir.backoffice.schema import stock_movement_lines as ml
     from comptoir.backoffice.schema import stock_movements as m
 
-    where = [m.c.date.between(first, last), m.c.kind.in_(options.selected_kinds())]
+    where = [m.c.date.between(first, last), m.c.kind.in_(options.selected_kinds()),
+             select(ml.c.id).where(ml.c.movement_id == m.c.id).correlate(m)
+             .exists()]  # no goods, no voucher
     if options.validated_only:
         where.append(m.c.validated.is_(True))
     if depot_ids is not None:

@@ -91,6 +91,8 @@ def movement(engine: Engine, number: str, kind: str, day: dt.date, depot: int,
             number=number, kind=kind, date=day, depot_id=depot, target_depot_id=target,
             supplier_id=supplier, reference=reference, validated=validated)
             .returning(stock_movements.c.id)).scalar_one()
+        if not lines:
+            return
         conn.execute(stock_movement_lines.insert(), [
             {"movement_id": movement_id, "line_no": no, "article_id": article,
              "quantity": Decimal(q), "unit_cost": Decimal(cost),
@@ -123,6 +125,7 @@ def every_kind(engine: Engine) -> Engine:
     movement(engine, "VT-1", "sale", day, 1, [(1, "-6", "4", None)])
     movement(engine, "INI-1", "initial", dt.date(2025, 2, 1), 1, [(1, "20", "4", None)])
     movement(engine, "DRAFT-1", "adjustment", day, 2, [(1, "9", "4", None)], validated=False)
+    movement(engine, "NOLINE-1", "adjustment", day, 2, [])  # moves nothing: no voucher
     return engine
 
 
