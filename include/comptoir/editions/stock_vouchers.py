@@ -74,8 +74,9 @@ class Options(PeriodOptions, CsvOptions):
         default_factory=list, title="Movement kinds",
         description="Only the movements of these kinds. Empty: every kind but sale (the "
         "sales days' VT) and initial.",
-        json_schema_extra={"section": "Scope",
-                           "values_display": {k: v[0] for k, v in KINDS.items()}})
+        json_schema_extra={"section": "Scope", "examples": list(KINDS),
+                           "values_display": {k: f"{v[0].capitalize()} ({k})"
+                                              for k, v in KINDS.items()}})
     depots: list[str] = Field(
         default_factory=list, title="Depots",
         description="Depot codes (one per line): the movements whose depot or target depot "
