@@ -244,7 +244,7 @@ def _totals(invoice: Invoice, styles: dict[str, Any]) -> Any:
     """The VAT per rate (left) and the document's totals (right), kept together."""
     from reportlab.lib import colors
     from reportlab.lib.units import mm
-    from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, Table, TableStyle
 
     vat = table(("Taux TVA", "Base HT", "Montant TVA"),
                 [(percent(row.rate) or f"0{NBSP}%", money(row.base), money(row.tax))
@@ -269,12 +269,12 @@ def _totals(invoice: Invoice, styles: dict[str, Any]) -> Any:
                               ("ALIGN", (1, 0), (1, 0), "RIGHT"),
                               ("LEFTPADDING", (0, 0), (0, 0), 0),
                               ("RIGHTPADDING", (-1, 0), (-1, 0), 0)]))
-    return KeepTogether([Spacer(0, 6 * mm), grid])
+    return grid
 
 
 def _dues(invoice: Invoice, styles: dict[str, Any]) -> list[Any]:
     from reportlab.lib.units import mm
-    from reportlab.platypus import KeepTogether, Paragraph, Spacer
+    from reportlab.platypus import Paragraph, Spacer
 
     if not invoice.dues:
         return []
@@ -283,26 +283,26 @@ def _dues(invoice: Invoice, styles: dict[str, Any]) -> list[Any]:
             for due in invoice.dues]
     grid = table(("Date", "Nature", "Mode de règlement", "Montant", "État"), rows,
                  (24, 32, 50, 30, 30), right=(3,), zebra=False)
-    return [KeepTogether([Spacer(0, 6 * mm),
-                          Paragraph("Échéances et règlements", styles["section"]), grid])]
+    return [Spacer(0, 6 * mm), Paragraph("Échéances et règlements", styles["section"]), grid]
 
 
 def _unit(invoice: Invoice, company: Company) -> Unit:
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, Spacer
+    from reportlab.platypus import KeepTogether, Paragraph, Spacer
 
     styles = _styles()
     flow: list[Any] = _head(invoice, company, styles)
     flow.append(table(HEADER, _line_rows(invoice, styles), WIDTHS_MM,
                       right=(2, 3, 4, 5, 6)))
-    flow.append(_totals(invoice, styles))
-    flow.extend(_dues(invoice, styles))
     notes = [company.footer,
              " — ".join(part for part in (company.name, f"SIRET {company.siret}"
                                           if company.siret else "",
                                           f"TVA {company.vat_number}"
                                           if company.vat_number else "") if part)]
-    flow += [Spacer(0, 10 * mm), Paragraph(_lines_html(notes), styles["footer"])]
+    # the totals, due dates and footer stay together: never a page of footer alone
+    flow.append(KeepTogether([Spacer(0, 6 * mm), _totals(invoice, styles),
+                              *_dues(invoice, styles), Spacer(0, 10 * mm),
+                              Paragraph(_lines_html(notes), styles["footer"])]))
     return Unit(invoice.number, flow)
 
 
