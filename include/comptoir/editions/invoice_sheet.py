@@ -303,7 +303,7 @@ def _unit(invoice: Invoice, company: Company) -> Unit:
     flow.append(KeepTogether([Spacer(0, 6 * mm), _totals(invoice, styles),
                               *_dues(invoice, styles), Spacer(0, 10 * mm),
                               Paragraph(_lines_html(notes), styles["footer"])]))
-    return Unit(invoice.number, flow)
+    return Unit(invoice.number, flow, running=f"{title_of(invoice)} {invoice.number} (suite)")
 
 
 def document_title(invoices: Sequence[Invoice]) -> str:

@@ -281,6 +281,8 @@ def test_an_invoice_flows_over_pages_with_its_header(engine: Engine,
     assert len(pages) >= 2
     assert bookmarks(pdf) == [("FT2026-000001", 0)]
     assert "Total TTC" in pages[-1]
+    assert "(suite)" not in pages[0]
+    assert all("Facture FT2026-000001 (suite)" in page for page in pages[1:])
     with_lines = [page for page in pages if "Ligne de détail" in page]
     assert len(with_lines) >= 2 and "Ligne de détail 80" in with_lines[-1]
     assert all("Désignation" in page for page in with_lines)  # the header on each page
