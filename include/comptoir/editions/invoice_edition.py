@@ -18,7 +18,7 @@ then drops the work folder, so nothing is delivered either).
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -227,17 +227,21 @@ def zip_names(invoices: list[Invoice]) -> list[str]:
     return names
 
 
-def _groups(invoices: list[Invoice], filename: str | None) -> list[tuple[Store | None,
-                                                                          list[Invoice]]]:
-    """One group per depot (`{mag:...}`, by depot code), else one group of all."""
-    if not per_store(filename):
+def _groups(invoices: list[Invoice], filename: str | None,
+            moment: datetime) -> list[tuple[Store | None, list[Invoice]]]:
+    """One group per depot (`{mag:...}`), else one group of all. Depots whose files would
+    get the same name (two depots of one name under `{mag:name}`) share one file: every
+    name is known, and checked, before anything is marked printed."""
+    from comptoir.automation.filenames import render
+
+    if not filename or not per_store(filename):
         return [(None, invoices)]
-    by_depot: dict[Store, list[Invoice]] = defaultdict(list)
+    by_name: dict[str, tuple[Store, list[Invoice]]] = {}
     for invoice in invoices:
         store = (Store(invoice.depot_code, invoice.depot_name or "")
                  if invoice.depot_code else NO_DEPOT)
-        by_depot[store].append(invoice)
-    return sorted(by_depot.items(), key=lambda item: item[0].code)
+        by_name.setdefault(render(filename, moment, store), (store, []))[1].append(invoice)
+    return [by_name[name] for name in sorted(by_name)]
 
 
 def run(ctx: RunContext, options: Options) -> TaskOutput:
@@ -271,7 +275,7 @@ def run(ctx: RunContext, options: Options) -> TaskOutput:
             return output
         names = zip_names(invoices) if options.layout == "zip" else []
         company = _company(conn)
-        for index, (store, group) in enumerate(_groups(invoices, ctx.filename)):
+        for index, (store, group) in enumerate(_groups(invoices, ctx.filename, ctx.moment)):
             path = ctx.work_dir / f"factures-{index}{EXTENSIONS[options.layout]}"
             if options.layout == "zip":
                 own = {invoice.id for invoice in group}

@@ -402,3 +402,15 @@ def test_unit_prices_keep_their_decimals() -> None:
     assert unit_price(Decimal("1200")) == f"1{NBSP}200,00{NBSP}€"
     assert unit_price(Decimal("-6.6583")) == f"-6,6583{NBSP}€"
     assert unit_price(None) == ""
+
+
+def test_depots_of_one_name_share_their_file(engine: Engine, comptoir_home: Path) -> None:
+    seed(engine)
+    with engine.begin() as conn:
+        conn.execute(depots.update().where(depots.c.code == "MAGB").values(name="Magasin A"))
+    report = go(engine, task("factures-{mag:name}.pdf", **period(DAY, DAY)), comptoir_home)
+    assert report.level == "info", report.body
+    files = delivered(comptoir_home)
+    assert list(files) == ["factures-Dépôt central.pdf", "factures-Magasin A.pdf"]
+    assert [title for title, _ in bookmarks(files["factures-Magasin A.pdf"])] == [
+        "FT2026-000001", "FT2026-000002"]
