@@ -6,8 +6,10 @@ Per month of the period, exactly three aggregate queries over the month's ticket
 ticket's day: `comptoir.editions.ticket_day`): lines by day, store, (register), kind and
 VAT rate; payments by day, store, (register) and mode; tickets by day, store,
 (register). The month's tickets are found through indexes: those with a sales day by
-`sales_days.date`, the rare ones without by an `issued_at` range. The blocks are built in
-memory per month and streamed out, so memory does not grow with the period.
+`sales_days.date`, the rare ones without by an `issued_at` range. The tickets query runs
+first; its lowest and highest ticket id bound the other two, so they read the month's
+slice of the lines and payments by index. The blocks are built in memory per month and
+streamed out, so memory does not grow with the period.
 
 Entry points (also the benchmark's, `bench/editions.py`):
 
