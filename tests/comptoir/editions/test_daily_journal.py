@@ -179,8 +179,13 @@ def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 @pytest.fixture
 def chain(engine: Engine) -> Engine:
-    """MAG01 (registers C1, C2) and MAG02 (C1) on 06/01/2026; MAG02 is paid 2,00 short;
-    one MAG01 ticket without sales day at 00:30 on 07/01 (23:30 UTC on the 6th)."""
+    return seed_chain(engine)
+
+
+def seed_chain(engine: Engine, day: dt.date = DAY) -> Engine:
+    """MAG01 (registers C1, C2) and MAG02 (C1) on `day` (06/01/2026); MAG02 is paid 2,00
+    short; one MAG01 ticket without sales day at 00:30 the day after (23:30 UTC on `day`
+    in winter)."""
     with engine.begin() as conn:
         conn.execute(insert(settings).values(key="company_name", value="Comptoir Test SA"))
         conn.execute(insert(depots), [
@@ -195,18 +200,18 @@ def chain(engine: Engine) -> Engine:
             {"id": 1, "code": "CB", "name": "Carte bancaire"},
             {"id": 2, "code": "ESP", "name": "Espèces"}])
         conn.execute(insert(sales_days), [
-            {"id": 1, "depot_id": 1, "register_id": 1, "date": DAY},
-            {"id": 2, "depot_id": 1, "register_id": 2, "date": DAY},
-            {"id": 3, "depot_id": 2, "register_id": 3, "date": DAY}])
-        ticket(conn, 1, 1, 1, at(DAY, 10), 1,
+            {"id": 1, "depot_id": 1, "register_id": 1, "date": day},
+            {"id": 2, "depot_id": 1, "register_id": 2, "date": day},
+            {"id": 3, "depot_id": 2, "register_id": 3, "date": day}])
+        ticket(conn, 1, 1, 1, at(day, 10), 1,
                [("sale", "2", "20.00", "20"), ("sale", "1", "3.30", "5.5")], [(1, "23.30")])
-        ticket(conn, 1, 2, 1, at(DAY, 11), 2,
+        ticket(conn, 1, 2, 1, at(day, 11), 2,
                [("return", "-1", "-10.00", "20"), ("sale", "1", "15.00", "20")],
                [(2, "5.00")])
-        ticket(conn, 1, 2, 2, at(DAY, 12), 2, [("defective", "-1", "-4.00", "20")],
+        ticket(conn, 1, 2, 2, at(day, 12), 2, [("defective", "-1", "-4.00", "20")],
                [(2, "-4.00")])
-        ticket(conn, 2, 3, 1, at(DAY, 10), 3, [("sale", "1", "12.00", "20")], [(1, "10.00")])
-        ticket(conn, 1, 1, 2, at(DAY + dt.timedelta(days=1), 0, 30), None,
+        ticket(conn, 2, 3, 1, at(day, 10), 3, [("sale", "1", "12.00", "20")], [(1, "10.00")])
+        ticket(conn, 1, 1, 2, at(day + dt.timedelta(days=1), 0, 30), None,
                [("sale", "1", "8.00", "20")], [(2, "8.00")])
     return engine
 
