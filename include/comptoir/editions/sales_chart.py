@@ -3,9 +3,9 @@ when the store is not grouped) — the one place Comptoir draws with Matplotlib.
 
 Matplotlib's object API on the Agg canvas (no pyplot, no display), its default style
 whatever the machine's `matplotlibrc`, DejaVu Sans (shipped with Matplotlib), a fixed
-size and no `Software` metadata: the same figures give the same bytes. The largest
-series keep their colour, the others are drawn together as `Autres`; negative amounts
-(more returns than sales) stack below the axis.
+size and no `Software` metadata: the same figures give the same bytes. Series come in
+code order (a store keeps its colour); past ten, the smallest are drawn together as
+`Autres`; negative amounts (more returns than sales) stack below the axis.
 """
 
 from __future__ import annotations
@@ -66,6 +66,8 @@ def _points(rows: Sequence[Figure], group_by: Sequence[str], period: str
         name = _series_label(row, by_store) if legend else "CA HT"
         values = series.setdefault(name, {})
         values[bar] = values.get(bar, 0.0) + float(row.revenue)
+    series = dict(sorted(series.items(), key=lambda item: (item[0].startswith("Sans "),
+                                                           item[0])))
     if len(series) > SERIES:
         ranked = sorted(series, key=lambda s: (-sum(abs(v) for v in series[s].values()), s))
         others: dict[str, float] = {}
