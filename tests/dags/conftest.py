@@ -21,3 +21,12 @@ def airflow_db() -> Path:
         subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True,
                        env=dict(os.environ))
     return AIRFLOW_DB
+
+
+@pytest.fixture
+def project_definition(request: pytest.FixtureRequest, tasks_dir: Path) -> Path:
+    """The project's own definition of the test module's `TASK` (tasks/<TASK>.json), in the
+    test's tasks folder."""
+    task = request.module.TASK
+    (tasks_dir / f"{task}.json").write_text((ROOT / "tasks" / f"{task}.json").read_text())
+    return tasks_dir

@@ -6,20 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
-from airflow.dag_processing.dagbag import DagBag
 
 from comptoir import paths
 from comptoir.automation.messages import list_messages
 from comptoir.backoffice.engine import get_engine
 from tests.comptoir.editions.test_customer_balance import EXPECTED, HEADER, LINE, worked_example
+from tests.dags.project_tasks import project_dag
 
-ROOT = Path(__file__).resolve().parents[2]
 TASK = "customer-balance"
 EXAMPLE = "balance-exemple"
-
-
-def dag(task_id: str = TASK):  # type: ignore[no-untyped-def]
-    return DagBag(dag_folder=str(ROOT / "dags" / "comptoir_tasks.py")).dags[task_id]
 
 
 def install_example(tasks_dir: Path) -> None:
@@ -31,11 +26,8 @@ def install_example(tasks_dir: Path) -> None:
                    "delivery": {"method": "local", "path": "balance"}}}]}))
 
 
-def test_the_project_dag_is_run_deliver_report_in_editions(tasks_dir: Path) -> None:
-    (tasks_dir / f"{TASK}.json").write_text((ROOT / "tasks" / f"{TASK}.json").read_text())
-    bag = DagBag(dag_folder=str(ROOT / "dags" / "comptoir_tasks.py"))
-    assert bag.import_errors == {}
-    parsed = bag.dags[TASK]
+def test_the_project_dag_is_run_deliver_report_in_editions(project_definition: Path) -> None:
+    parsed = project_dag(TASK)
     assert [t.task_id for t in parsed.tasks] == ["run", "deliver", "report"]
     assert set(parsed.tags) == {"Editions", "customer_balance", "central"}
     assert parsed.params.get_param("date").value is None
@@ -48,7 +40,7 @@ def test_a_dag_run_delivers_the_worked_example(airflow_db, dossier_url, comptoir
                                                tasks_dir: Path) -> None:
     worked_example(get_engine(dossier_url))
     install_example(tasks_dir)
-    run = dag(EXAMPLE).test()
+    run = project_dag(EXAMPLE).test()
     assert run.state == "success"
     with get_engine(dossier_url).connect() as conn:
         (report,) = list_messages(conn, task_id=EXAMPLE, run_id=run.run_id)

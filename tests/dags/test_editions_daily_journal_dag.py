@@ -9,30 +9,19 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from airflow.dag_processing.dagbag import DagBag
 
 from comptoir.automation.messages import list_messages
 from comptoir.backoffice.engine import get_engine
 from tests.comptoir.editions.looks import bookmarks
 from tests.comptoir.editions.test_daily_journal import seed_chain
+from tests.dags.project_tasks import project_dag
 
-ROOT = Path(__file__).resolve().parents[2]
 TASK = "daily-journal"
 DAY = dt.date(2026, 10, 20)  # in the demo's activity week
 
 
-@pytest.fixture
-def project_definition(tasks_dir: Path) -> Path:
-    (tasks_dir / f"{TASK}.json").write_text((ROOT / "tasks" / f"{TASK}.json").read_text())
-    return tasks_dir
-
-
-def dag():  # type: ignore[no-untyped-def]
-    return DagBag(dag_folder=str(ROOT / "dags" / "comptoir_tasks.py")).dags[TASK]
-
-
 def test_the_dag_is_run_deliver_report_in_editions(project_definition: Path) -> None:
-    parsed = dag()
+    parsed = project_dag(TASK)
     assert [t.task_id for t in parsed.tasks] == ["run", "deliver", "report"]
     assert set(parsed.tags) == {"Editions", "daily_journal", "central"}
     assert parsed.params.get_param("period").value == "custom"
@@ -44,7 +33,7 @@ def test_a_dag_run_delivers_one_cash_sheet_per_store(airflow_db, dossier_url,
                                                      comptoir_home: Path,
                                                      project_definition: Path) -> None:
     engine = seed_chain(get_engine(dossier_url), DAY)
-    run = dag().test()
+    run = project_dag(TASK).test()
     assert run.state == "success"
     with engine.connect() as conn:
         (report,) = list_messages(conn, task_id=TASK, run_id=run.run_id)

@@ -7,7 +7,6 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from airflow.dag_processing.dagbag import DagBag
 from sqlalchemy import select
 
 from comptoir.automation.messages import list_messages
@@ -15,22 +14,12 @@ from comptoir.backoffice.engine import get_engine
 from comptoir.backoffice.schema import sales_documents
 from tests.comptoir.editions.looks import bookmarks
 from tests.comptoir.editions.test_invoice_edition import seed
+from tests.dags.project_tasks import project_dag
 
-ROOT = Path(__file__).resolve().parents[2]
 TASK = "invoice-edition"
 DAY = dt.date(2026, 10, 20)  # in the definition's period, the demo's activity week
 EDITED = ["AT2026-000001", "FT2026-000001", "FT2026-000002", "FT2026-000003"]
 LINE = f"4 factures éditées : {', '.join(EDITED)}"
-
-
-@pytest.fixture
-def project_definition(tasks_dir: Path) -> Path:
-    (tasks_dir / f"{TASK}.json").write_text((ROOT / "tasks" / f"{TASK}.json").read_text())
-    return tasks_dir
-
-
-def dag():  # type: ignore[no-untyped-def]
-    return DagBag(dag_folder=str(ROOT / "dags" / "comptoir_tasks.py")).dags[TASK]
 
 
 def printed(url: str) -> set[str]:
@@ -40,7 +29,7 @@ def printed(url: str) -> set[str]:
 
 
 def test_the_dag_is_run_deliver_report_in_editions(project_definition: Path) -> None:
-    parsed = dag()
+    parsed = project_dag(TASK)
     assert [t.task_id for t in parsed.tasks] == ["run", "deliver", "report"]
     assert set(parsed.tags) == {"Editions", "invoice_edition", "central"}
     assert parsed.params.get_param("layout").value == "single"
@@ -51,7 +40,7 @@ def test_the_dag_is_run_deliver_report_in_editions(project_definition: Path) -> 
 def test_a_dag_run_prints_the_invoices(airflow_db, dossier_url, comptoir_home: Path,
                                        project_definition: Path) -> None:
     seed(get_engine(dossier_url), day=DAY)
-    run = dag().test()
+    run = project_dag(TASK).test()
     assert run.state == "success"
     with get_engine(dossier_url).connect() as conn:
         (report,) = list_messages(conn, task_id=TASK, run_id=run.run_id)

@@ -6,31 +6,20 @@ delivering the PDF and saving the contract's report."""
 from pathlib import Path
 
 import pytest
-from airflow.dag_processing.dagbag import DagBag
 
 from comptoir.automation.messages import list_messages
 from comptoir.backoffice.engine import get_engine
 from tests.comptoir.editions.looks import pages_text
 from tests.comptoir.editions.test_sales_analysis import shop
+from tests.dags.project_tasks import project_dag
 
-ROOT = Path(__file__).resolve().parents[2]
 TASK = "sales-analysis"
 LINES = ["Période : du 01/08/2026 au 31/10/2026",
          "Analyse des ventes du 01/08/2026 au 31/10/2026 : CA HT 79,62 €, 5 lignes"]
 
 
-@pytest.fixture
-def project_definition(tasks_dir: Path) -> Path:
-    (tasks_dir / f"{TASK}.json").write_text((ROOT / "tasks" / f"{TASK}.json").read_text())
-    return tasks_dir
-
-
-def dag():  # type: ignore[no-untyped-def]
-    return DagBag(dag_folder=str(ROOT / "dags" / "comptoir_tasks.py")).dags[TASK]
-
-
 def test_the_dag_is_run_deliver_report_in_editions(project_definition: Path) -> None:
-    parsed = dag()
+    parsed = project_dag(TASK)
     assert [t.task_id for t in parsed.tasks] == ["run", "deliver", "report"]
     assert set(parsed.tags) == {"Editions", "sales_analysis", "central"}
     assert parsed.params.get_param("format").value == "pdf"
@@ -48,7 +37,7 @@ def delivered(home: Path) -> Path:
 def test_a_dag_run_writes_the_analysis(airflow_db, dossier_url, comptoir_home: Path,
                                        project_definition: Path) -> None:
     engine = shop(get_engine(dossier_url), 2026, 10)
-    run = dag().test()
+    run = project_dag(TASK).test()
     assert run.state == "success"
     with engine.connect() as conn:
         (report,) = list_messages(conn, task_id=TASK, run_id=run.run_id)

@@ -10,29 +10,18 @@ import json
 from pathlib import Path
 
 import pytest
-from airflow.dag_processing.dagbag import DagBag
 
 from comptoir.automation.messages import list_messages
 from comptoir.backoffice.engine import get_engine
 from tests.comptoir.editions.looks import bookmarks, pages_text
 from tests.comptoir.editions.test_stock_vouchers import movement, place, worked_example
+from tests.dags.project_tasks import project_dag
 
-ROOT = Path(__file__).resolve().parents[2]
 TASK = "stock-vouchers"
 
 
-@pytest.fixture
-def project_definition(tasks_dir: Path) -> Path:
-    (tasks_dir / f"{TASK}.json").write_text((ROOT / "tasks" / f"{TASK}.json").read_text())
-    return tasks_dir
-
-
-def dag():  # type: ignore[no-untyped-def]
-    return DagBag(dag_folder=str(ROOT / "dags" / "comptoir_tasks.py")).dags[TASK]
-
-
 def test_the_dag_is_run_deliver_report_in_editions(project_definition: Path) -> None:
-    parsed = dag()
+    parsed = project_dag(TASK)
     assert [t.task_id for t in parsed.tasks] == ["run", "deliver", "report"]
     assert set(parsed.tags) == {"Editions", "stock_vouchers", "central"}
     assert parsed.params.get_param("format").value == "pdf"
@@ -50,7 +39,7 @@ def test_a_dag_run_delivers_the_vouchers(airflow_db, dossier_url, comptoir_home:
     movement(engine, "AJ-DEMO", "adjustment", dt.date(2026, 10, 21), 1,
              [(1, "2", "4", None), (2, "-1", "3", None)])
     movement(engine, "VT-DEMO", "sale", dt.date(2026, 10, 21), 1, [(1, "-1", "4", None)])
-    run = dag().test()
+    run = project_dag(TASK).test()
     assert run.state == "success"
     with engine.connect() as conn:
         (report,) = list_messages(conn, task_id=TASK, run_id=run.run_id)

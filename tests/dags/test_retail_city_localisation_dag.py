@@ -5,29 +5,18 @@ reports (both databases)."""
 from pathlib import Path
 
 import pytest
-from airflow.dag_processing.dagbag import DagBag
 from sqlalchemy import select
 
 from comptoir.automation.messages import list_messages
 from comptoir.backoffice.engine import get_engine
 from comptoir.backoffice.schema import customers
+from tests.dags.project_tasks import project_dag
 
-ROOT = Path(__file__).resolve().parents[2]
 TASK = "city-localisation"
 
 
-@pytest.fixture
-def project_definition(tasks_dir: Path) -> Path:
-    (tasks_dir / f"{TASK}.json").write_text((ROOT / "tasks" / f"{TASK}.json").read_text())
-    return tasks_dir
-
-
-def dag():  # type: ignore[no-untyped-def]
-    return DagBag(dag_folder=str(ROOT / "dags" / "comptoir_tasks.py")).dags[TASK]
-
-
 def test_the_dag_is_run_report_in_autres(project_definition: Path) -> None:
-    parsed = dag()
+    parsed = project_dag(TASK)
     assert [t.task_id for t in parsed.tasks] == ["run", "report"]
     assert set(parsed.tags) == {"Autres", "city_localisation", "central"}
     assert parsed.params.get_param("entities").value == ["customers", "customer_addresses"]
@@ -41,7 +30,7 @@ def test_a_dag_run_fills_the_cities(airflow_db, dossier_url, comptoir_home: Path
         conn.execute(customers.insert(), [
             {"code": "TCY1", "name": "Client 1", "postcode": "69100", "city": None},
             {"code": "TCY3", "name": "Client 3", "postcode": "99999", "city": None}])
-    run = dag().test()
+    run = project_dag(TASK).test()
     assert run.state == "success"
     with engine.connect() as conn:
         assert dict(conn.execute(select(customers.c.code, customers.c.city)).all()) == {

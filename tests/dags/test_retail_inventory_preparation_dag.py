@@ -6,29 +6,18 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from airflow.dag_processing.dagbag import DagBag
 from sqlalchemy import select
 
 from comptoir.automation.messages import list_messages
 from comptoir.backoffice.engine import get_engine
 from comptoir.backoffice.schema import articles, depots, inventories, stock_records
+from tests.dags.project_tasks import project_dag
 
-ROOT = Path(__file__).resolve().parents[2]
 TASK = "inventory-preparation"
 
 
-@pytest.fixture
-def project_definition(tasks_dir: Path) -> Path:
-    (tasks_dir / f"{TASK}.json").write_text((ROOT / "tasks" / f"{TASK}.json").read_text())
-    return tasks_dir
-
-
-def dag():  # type: ignore[no-untyped-def]
-    return DagBag(dag_folder=str(ROOT / "dags" / "comptoir_tasks.py")).dags[TASK]
-
-
 def test_the_dag_is_run_deliver_report_in_autres(project_definition: Path) -> None:
-    parsed = dag()
+    parsed = project_dag(TASK)
     assert [t.task_id for t in parsed.tasks] == ["run", "deliver", "report"]
     assert set(parsed.tags) == {"Autres", "inventory_preparation", "central"}
     assert parsed.params.get_param("blind").value is True
@@ -46,7 +35,7 @@ def test_a_dag_run_prepares_the_inventory(airflow_db, dossier_url, comptoir_home
                                .returning(articles.c.id)).scalar_one()
         conn.execute(stock_records.insert().values(article_id=article, depot_id=depot,
                                                    quantity=Decimal(3)))
-    run = dag().test()
+    run = project_dag(TASK).test()
     assert run.state == "success"
     with engine.connect() as conn:
         [(number, status)] = conn.execute(select(inventories.c.number,

@@ -108,7 +108,8 @@ def write_pdf(path: Path, title: str, company: str, units: Sequence[Unit], *,
                           title=title, author=company, creator="Comptoir",
                           leftMargin=MARGIN * mm, rightMargin=MARGIN * mm,
                           topMargin=18 * mm, bottomMargin=15 * mm)
-    frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
+    frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body",
+                  leftPadding=0, rightPadding=0)  # the body lines up with the header rule
     def continued(canvas: Any, _doc: Any) -> None:
         """At a page's end: a page that does not start its unit shows the unit's running
         title in the header."""

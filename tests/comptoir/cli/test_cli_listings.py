@@ -212,7 +212,7 @@ def test_db_status_json_keeps_its_exit_status(tmp_path: Path, monkeypatch):
     assert f"schema:  {migrate.head_revision()} (newest: " in terminal.stdout
 
 
-RETAIL = {  # the contract's catalog (spec/retail-tasks.md), Editions excepted
+RETAIL = {  # the contract's catalog (spec/retail-tasks.md)
     "sales_correction": ("Correction automatique des ventes", "Système", "default"),
     "defective_goods": ("Gestion des défectueux", "Système", "default"),
     "last_purchases_store": ("Magasin des 10 derniers achats", "Import-Export", "default"),
@@ -224,6 +224,11 @@ RETAIL = {  # the contract's catalog (spec/retail-tasks.md), Editions excepted
     "city_localisation": ("Localisation de villes", "Autres", "default"),
     "passage_counters": ("Compteurs de passages", "Autres", "inbox"),
     "live_message": ("Envoyer un live message", "Autres", "default"),
+    "daily_journal": ("Brouillard / feuille de journée", "Editions", "default"),
+    "invoice_edition": ("Edition de factures", "Editions", "default"),
+    "customer_balance": ("Générer la balance clients", "Editions", "default"),
+    "stock_vouchers": ("Générer des bons de mouvement de stock", "Editions", "default"),
+    "sales_analysis": ("Générer une analyse", "Editions", "default"),
 }
 
 
