@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from comptoir.cli.nightly import SPOOL_RETRY_DAG, batch_order
+from comptoir.cli.nightly import SPOOL_RETRY_DAG, batch_order, gist
 
 
 def definition(task_id: str, category: str, enabled: bool = True,
@@ -91,3 +91,15 @@ def test_nightly_demo_fills_the_dossier_runs_every_dag_and_says_what_it_produced
     assert "Files produced (6)" in result.stdout
     assert re.search(r"outbox/nightly \(6\): stock-MAG01.csv, stock-MAG02.csv, .*stock-MAG06.csv",
                      result.stdout)
+
+
+def test_the_summary_shows_what_the_type_did_not_where_its_file_went() -> None:
+    journal = ("Task: daily-journal (Brouillard / feuille de journée)\nRun: manual-1\n"
+               "Période : du 19/10/2026 au 25/10/2026\n"
+               "Brouillard : 36 journées (magasin × jour), total net 117 658,64 €\n"
+               "Produced brouillard-MAG01-20261203.pdf (6 rows)\n"
+               "Delivered to local folder /srv/out: brouillard-MAG01-20261203.pdf")
+    assert gist(journal) == "Brouillard : 36 journées (magasin × jour), total net 117 658,64 €"
+    export = ("Task: stock (Exportation de données)\nRun: manual-1\n"
+              "Produced stock.csv (5 rows)\nDelivered to local folder /srv/out: stock.csv")
+    assert gist(export) == "Delivered to local folder /srv/out: stock.csv"

@@ -210,6 +210,17 @@ def deliver(definition: TaskDefinition, transport: Transport, *, own: Sequence[s
                        files=list(result.delivered))
 
 
+FRAMEWORK_LINES = ("Task: ", "Run: ", "Inbox: ", "Produced ", "Delivered ",
+                   "Nothing to deliver ", "Still in the spool", "Delivery failed")
+"""How the lines the runner and the spool add to a report start (files, delivery)."""
+
+
+def business_lines(body: str) -> list[str]:
+    """The lines of a report's body that its task type wrote, the framework's left out."""
+    return [line for line in (raw.strip() for raw in body.splitlines())
+            if line and not line.startswith(FRAMEWORK_LINES)]
+
+
 def compose_report(
     definition: TaskDefinition, run_id: str, outcomes: Sequence[StepOutcome | None],
     expected: Sequence[str] | None = None,

@@ -164,9 +164,13 @@ def _stage_demo_retail() -> None:
         out.print(line, highlight=False)
 
 
-def _gist(body: str, width: int = 90) -> str:
-    """The concluding line of a task report, shortened for a table cell."""
-    lines = [line.strip() for line in body.splitlines() if line.strip()]
+def gist(body: str, width: int = 90) -> str:
+    """The concluding line of a task report, shortened for a table cell: the type's own
+    last line (the framework's file and delivery lines only when it wrote none)."""
+    from comptoir.automation.runner import business_lines
+
+    lines = business_lines(body) or [line.strip() for line in body.splitlines()
+                                     if line.strip()]
     last = lines[-1] if lines else ""
     return last if len(last) <= width else last[: width - 1] + "…"
 
@@ -194,7 +198,7 @@ def _summary(results: list[dict[str, Any]], started: float, home: Path) -> None:
                                     limit=1) if result["run_id"] else []
             colour = "green" if result["state"] == "success" else "red"
             table.add_row(result["dag_id"], f"[{colour}]{result['state']}[/]",
-                          _gist(reports[0].body) if reports else "")
+                          gist(reports[0].body) if reports else "")
     out.print(table)
     produced = sorted(
         p for folder in ("outbox", "mail", "backups", "connectors") if (home / folder).exists()
