@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import ConfigDict, Field, field_validator
 
 from comptoir.automation.catalog import Category, ProducedFile, TaskOutput, TaskType
-from comptoir.automation.filenames import uses_store
+from comptoir.editions.formats import refuse_store_tag
 from comptoir.retail.csv_options import CsvOptions, write_csv
 
 if TYPE_CHECKING:
@@ -249,9 +249,7 @@ class Options(CsvOptions):
 
 def check(options: BaseModel, filename: str | None) -> None:
     """One file holds every customer: `{mag:...}` is refused."""
-    if filename and uses_store(filename):
-        raise ValueError("output.filename: customer_duplicates writes one file for every "
-                         "store; remove {mag:...}")
+    refuse_store_tag("customer_duplicates", filename)
 
 
 def run(ctx: RunContext, options: Options) -> TaskOutput:

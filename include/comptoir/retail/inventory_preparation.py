@@ -20,6 +20,7 @@ from pydantic import ConfigDict, Field
 
 from comptoir.automation.catalog import Category, ProducedFile, TaskOutput, TaskType
 from comptoir.automation.filenames import Store, uses_store
+from comptoir.editions.formats import check_extension
 from comptoir.retail.csv_options import CsvOptions, write_csv
 
 if TYPE_CHECKING:
@@ -65,9 +66,7 @@ class Options(CsvOptions):
 def check(options: BaseModel, filename: str | None) -> None:
     """The file name's extension follows the format."""
     assert isinstance(options, Options)
-    if filename and not filename.lower().endswith(f".{options.format}"):
-        raise ValueError(f"output.filename: format {options.format} writes a "
-                         f".{options.format} file")
+    check_extension(options.format, filename)
 
 
 @dataclass

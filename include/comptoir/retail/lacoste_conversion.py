@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from comptoir.automation.catalog import Category, ProducedFile, TaskOutput, TaskType
-from comptoir.automation.filenames import uses_store
 from comptoir.automation.task_inbox import InboxOptions
+from comptoir.editions.formats import refuse_store_tag
 from comptoir.retail.csv_options import CsvOptions, write_csv
 from comptoir.retail.lacoste_files import Key, Line, Name, Payment
 from comptoir.retail.report_text import CENT, french, plural, trim
@@ -84,9 +84,7 @@ class Options(CsvOptions, InboxOptions):
 
 def check(options: BaseModel, filename: str | None) -> None:
     """One file holds every pair converted: `{mag:...}` is refused."""
-    if filename and uses_store(filename):
-        raise ValueError("output.filename: lacoste_conversion writes one file for every "
-                         "store; remove {mag:...}")
+    refuse_store_tag("lacoste_conversion", filename)
 
 
 def price(value: Decimal) -> Decimal:

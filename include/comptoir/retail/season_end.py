@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from pydantic import ConfigDict, Field
 
 from comptoir.automation.catalog import Category, ProducedFile, TaskOutput, TaskType
-from comptoir.automation.filenames import uses_store
+from comptoir.editions.formats import refuse_store_tag
 from comptoir.retail.csv_options import CsvOptions
 
 if TYPE_CHECKING:
@@ -53,9 +53,7 @@ def check(options: BaseModel, filename: str | None) -> None:
     """One gzip CSV file for every store."""
     if filename and not filename.endswith(EXTENSION):
         raise ValueError(f"output.filename: season_end writes a {EXTENSION} file")
-    if filename and uses_store(filename):
-        raise ValueError("output.filename: season_end writes one file for every store; "
-                         "remove {mag:...}")
+    refuse_store_tag("season_end", filename)
 
 
 def cutoff(run_date: dt.date, keep_months: int) -> dt.date:
