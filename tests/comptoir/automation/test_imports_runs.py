@@ -3,6 +3,7 @@ with `fail_on_rejections`), and dry runs that never race a real run over the inb
 
 from __future__ import annotations
 
+import datetime
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -149,3 +150,32 @@ def test_a_real_run_never_waits_for_a_dry_run_which_reports_the_files_it_took(
     (line,) = [line for line in after.lines() if line.startswith("No file to import")]
     assert line.startswith("No file to import (the last run, scheduled__2, took "
                            "customers.csv, vat.csv at ")
+
+
+def test_rejected_tickets_make_a_warning_or_with_fail_on_rejections_a_failure(
+        engine: Engine, comptoir_home: Path) -> None:
+    from tests.comptoir.pos.pos_data import CREATED, sale, seed, ticket_file
+
+    seed(engine)
+    incoming = comptoir_home / "inbox" / "tickets" / "incoming"
+
+    def tickets(run_id: str, **options: object):  # type: ignore[no-untyped-def]
+        task = TaskDefinition.model_validate({"id": "tickets", "type": "pos_tickets",
+                                              "options": {"source": {
+                                                  "kind": "local", "path": "tickets",
+                                                  "min_age_seconds": 0}, **options}})
+        return runner.run_task(task, run_id, None, engine=engine, log=lambda _: None)
+
+    first = ticket_file(incoming, [sale(1), sale(2, article="ZX-404")]).name
+    report = tickets("scheduled__1")
+    assert (report.level, report.title) == (
+        "warning", f"tickets: succeeded with warnings — 1 of 2 tickets rejected ({first}): "
+        "see the POS log")
+
+    later = CREATED + datetime.timedelta(hours=1)
+    second = ticket_file(incoming, [sale(3), sale(4, article="ZX-404")], created=later).name
+    strict = tickets("manual__1", fail_on_rejections=True)
+    assert (strict.level, strict.title) == (
+        "error", "tickets: failed — integrate_files: fail_on_rejections: 1 of 2 tickets "
+        f"rejected ({second}): see the POS log")
+    assert rows(engine, "SELECT number FROM pos_tickets ORDER BY number") == [(1,), (3,)]

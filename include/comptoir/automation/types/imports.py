@@ -47,6 +47,7 @@ from pydantic import Field
 
 from comptoir.automation.catalog import Category, TaskOutput, TaskType
 from comptoir.automation.fields import Separator, separator_field
+from comptoir.automation.rejections import fail_on_rejections_field, verdict
 from comptoir.automation.task_inbox import InboxOptions, TaskInbox, task_inbox
 from comptoir.exchange.inbox import Claims, Inbox
 from comptoir.imports.naming import (
@@ -128,14 +129,6 @@ class Options(InboxOptions):
         "the files first.",
         json_schema_extra={"section": "Import"},
     )
-    fail_on_rejections: bool = Field(
-        default=False,
-        title="Fail on rejections",
-        description="Fail the run when any record is rejected. The accepted records are "
-        "still written and the files filed in done/; the report says how many were "
-        "rejected. Off: rejections make the run's report a warning.",
-        json_schema_extra={"section": "Import"},
-    )
     auto_create_regimes: bool = Field(
         default=False,
         title="Create unknown tax regimes",
@@ -150,6 +143,7 @@ class Options(InboxOptions):
         "code, rate 0) instead of rejecting the record.",
         json_schema_extra={"section": "Import"},
     )
+    fail_on_rejections: bool = fail_on_rejections_field("records", "Import")
     separator: Separator = separator_field("Field separator of the CSV files.")
 
 
@@ -552,12 +546,8 @@ def run(ctx: RunContext, options: Options) -> TaskOutput:
                                run_id=ctx.run_id)
     assets = {asset_uri(entity): {"task_id": ctx.task_id, **extra}
               for entity, extra in result.imported().items()}
-    rejections = result.rejections()
-    errors = [e for e in (result.error(),
-                          rejections and options.fail_on_rejections
-                          and f"fail_on_rejections: {rejections}") if e]
-    return TaskOutput(summary=result.lines(), assets=assets, error="; ".join(errors) or None,
-                      warning=None if errors else rejections)
+    error, warning = verdict(result.error(), result.rejections(), options.fail_on_rejections)
+    return TaskOutput(summary=result.lines(), assets=assets, error=error, warning=warning)
 
 
 TASK_TYPE = TaskType(
