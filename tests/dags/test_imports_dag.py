@@ -68,6 +68,8 @@ def test_the_params_are_the_options_as_a_self_explaining_form(tasks_dir, tmp_pat
     assert {t.queue for t in dag.tasks} == {"central"}
     assert set(dag.tags) == {"Import-Export", "imports", "central"}
     assert "Importations" in dag.doc_md
+    assert 'untick "Unpause on trigger"' in dag.doc_md  # or a dry run races the scheduled one
+    assert dag.params.get_param("fail_on_rejections").value is False
     assert [o.name for o in dag.task_dict["import_files"].outlets] == ["comptoir-imports"]
     params = dag.params
     entities = params.get_param("entities")

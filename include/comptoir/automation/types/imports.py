@@ -560,7 +560,10 @@ TASK_TYPE = TaskType(
         "indexes, depots, suppliers, customers, customer addresses, articles, stocks, "
         "BOMs, sales documents. The file name says the entity (customers.csv, "
         "articles_2026-11.csv, ...). Every record is controlled; each file goes to done/ "
-        "or failed/ with its report, and each entity written updates its asset."
+        "or failed/ with its report, and each entity written updates its asset. Rejected "
+        "records make the report a warning (fail_on_rejections: a failure). For a dry run "
+        "of a paused DAG, untick \"Unpause on trigger\": ticked, it first starts the "
+        "scheduled run, which imports the files."
     ),
     options=Options,
     run=run,
