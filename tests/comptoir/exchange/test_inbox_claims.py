@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from comptoir.exchange.inbox import Inbox
+
+HOLD = """
+import sys, time
+from comptoir.exchange.inbox import Inbox
+inbox = Inbox(sys.argv[1])
+with inbox.processing(), inbox.claim("scheduled__9", ["vat.csv"]):
+    print("claimed", flush=True)
+    time.sleep(60)
+"""
 
 
 def test_a_claim_is_live_while_its_pass_holds_the_inbox_then_becomes_the_last(
@@ -23,10 +35,22 @@ def test_a_claim_is_live_while_its_pass_holds_the_inbox_then_becomes_the_last(
     assert claims.last.finished is not None
 
 
-def test_a_claim_whose_pass_no_longer_holds_the_inbox_is_ignored(tmp_path: Path) -> None:
+def test_a_claim_is_seen_from_another_process_and_ignored_once_that_process_dies(
+        tmp_path: Path) -> None:
     inbox = Inbox(tmp_path / "inbox")
-    with inbox.claim("died", ["vat.csv"]):  # as left by a process killed mid-pass
-        assert inbox.claims().current is None
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(inbox.root)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "claimed\n"
+        current = inbox.claims().current
+        assert current is not None and current.run_id == "scheduled__9"
+    finally:
+        holder.kill()  # killed mid-pass: its claim stays in .runs.json, its lock goes
+        holder.wait()
+    deadline = time.monotonic() + 10
+    while inbox.claims().current is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert inbox.claims().current is None
 
 
 def test_a_peeked_file_keeps_its_content_when_a_pass_files_the_original_away(
