@@ -118,6 +118,8 @@ class RunOperator(DefinitionOperator):
         outcome = self.recorded(context, lambda definition: runner.produce(
             definition, context["run_id"], overrides=self.overrides(definition, context),
             log=self.log.info, connector=CONNECTOR))
+        if outcome.warning:  # e.g. records rejected: a WARNING line in the task log
+            self.log.warning(outcome.warning)
         if self.asset_alias and outcome.assets:
             from airflow.sdk import Asset
 

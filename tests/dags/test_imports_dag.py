@@ -68,6 +68,8 @@ def test_the_params_are_the_options_as_a_self_explaining_form(tasks_dir, tmp_pat
     assert {t.queue for t in dag.tasks} == {"central"}
     assert set(dag.tags) == {"Import-Export", "imports", "central"}
     assert "Importations" in dag.doc_md
+    assert 'untick "Unpause on trigger"' in dag.doc_md  # or a dry run races the scheduled one
+    assert dag.params.get_param("fail_on_rejections").value is False
     assert [o.name for o in dag.task_dict["import_files"].outlets] == ["comptoir-imports"]
     params = dag.params
     entities = params.get_param("entities")
@@ -108,7 +110,9 @@ def test_a_local_inbox_is_imported_filed_reported_and_its_entities_updated(
     assert filed(folder / "done") == ["articles.csv", "articles.csv.report.json", "vat.csv",
                                       "vat.csv.report.json"]
     (report,) = reports(dossier_url, run.run_id)
-    assert (report.level, report.title) == ("info", "imports: succeeded")
+    assert (report.level, report.title) == (  # rejections show: a warning with the counts
+        "warning", "imports: succeeded with warnings — 1 of 3 records rejected "
+        "(articles.csv): see the import reports")
     assert "articles.csv — articles: 2 records, 1 accepted, 1 rejected → done" in report.body
     assert "Left waiting (not in the entities of this run): customers.csv" in report.body
     events = asset_events(run)
@@ -126,6 +130,15 @@ def test_a_local_inbox_is_imported_filed_reported_and_its_entities_updated(
     assert error.title.startswith("imports: failed — import_files: 1 file could not be "
                                   "imported: price-list.csv: the file name says no entity")
     assert set(asset_events(failed)) == {"comptoir://dossier/customers"}
+
+    (incoming / "articles_2.csv").write_text("CODE;DESIG;TVA_CODE\nA3;Bol;N\nA4;Verre;X9\n")
+    strict = dag_of("imports").test(run_conf={"fail_on_rejections": True})
+    assert strict.state == "failed"  # red in the grid, what was accepted is written
+    assert rows(get_engine(dossier_url), "SELECT code FROM articles ORDER BY code") == [
+        ("A1",), ("A3",)]
+    (error,) = reports(dossier_url, strict.run_id)
+    assert error.title == ("imports: failed — import_files: fail_on_rejections: 1 of 2 "
+                           "records rejected (articles_2.csv): see the import reports")
 
 
 @SQLITE

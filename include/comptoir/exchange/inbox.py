@@ -4,6 +4,7 @@
     done/<YYYY-MM-DD>/    processed files, each with `NAME.report.json` next to it
     failed/<YYYY-MM-DD>/  files that could not be processed, with their report
     .fetched.json         the fetch ledger (`comptoir.exchange.ledger`)
+    .runs.json            the files a pass is processing, and those the last pass took
     .lock, .fetch.lock, .run.lock
 
 A *flat* inbox (`Inbox(root, flat=True)`) keeps its waiting files at the top of `root`
@@ -16,17 +17,26 @@ filesystem, so atomic), and a name already taken gets a suffix (`NAME-2.csv`): n
 ever overwritten. A file fetched from a server carries where it came from (remote name,
 message id, sender, subject...): `Inbox.origin(path)`, kept as `NAME.origin.json` next to
 it in done/ or failed/.
+
+A pass that moves files takes `processing()` (one pass at a time) and records what it
+took with `claim(run_id, names)`. A reader that moves nothing (a dry run) takes neither:
+`claims()` tells it which files a live pass is working on, and `peek(path, folder)`
+gives it its own link to a waiting file, which a pass may then file away without
+disturbing the reader.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import os
+import shutil
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +45,7 @@ from comptoir.exchange.endpoints import AnySource, LocalInboxSource
 from comptoir.exchange.errors import InboxError
 from comptoir.exchange.files import (
     Content,
+    LockBusy,
     atomic_write,
     fsync_folder,
     json_bytes,
@@ -49,7 +60,34 @@ from comptoir.exchange.names import (
     name_candidates,
 )
 
-__all__ = ["Inbox", "inbox_for"]
+__all__ = ["Claim", "Claims", "Inbox", "inbox_for"]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The files one pass (an Airflow run) took from an inbox."""
+
+    run_id: str
+    started: str
+    files: list[str] = field(default_factory=list)
+    finished: str | None = None
+
+
+@dataclass(frozen=True)
+class Claims:
+    """What `Inbox.claims()` knows: the live pass, if any, and the last finished one."""
+
+    current: Claim | None = None
+    """The pass working on the inbox now (None when none holds `processing()`)."""
+    last: Claim | None = None
+
+    def holder(self, name: str) -> Claim | None:
+        """The live pass that took the file `name`, if one did."""
+        return self.current if self.current and name in self.current.files else None
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 class Inbox:
@@ -83,6 +121,77 @@ class Inbox:
     def processing(self) -> contextlib.AbstractContextManager[None]:
         """Exclusive use of the waiting files for one pass (a second pass waits)."""
         return locked(self.root / ".run.lock")
+
+    @contextlib.contextmanager
+    def claim(self, run_id: str, names: Sequence[str]) -> Iterator[Claim]:
+        """Record, for the block, that run `run_id` took the waiting files `names`.
+
+        Call it inside `processing()`: a claim counts only while its pass holds that lock
+        (one left by a process that died is ignored). On exit it becomes the last claim.
+        """
+        claim = Claim(run_id, _now(), sorted(names))
+        with self._lock():
+            document = self._runs()
+            document["current"] = dataclasses.asdict(claim)
+            atomic_write(self._runs_file, json_bytes(document))
+        try:
+            yield claim
+        finally:
+            with self._lock():
+                document = self._runs()
+                document["current"] = None
+                document["last"] = dataclasses.asdict(
+                    dataclasses.replace(claim, finished=_now()))
+                atomic_write(self._runs_file, json_bytes(document))
+
+    def claims(self) -> Claims:
+        """The live pass and its files (None when no pass holds `processing()`), the last."""
+        with self._lock():
+            document = self._runs()
+        current = document.get("current")
+        if current:
+            try:
+                with locked(self.root / ".run.lock", wait=False):
+                    current = None  # nobody holds the lock: its pass died
+            except LockBusy:
+                pass
+        last = document.get("last")
+        return Claims(Claim(**current) if current else None, Claim(**last) if last else None)
+
+    @property
+    def _runs_file(self) -> Path:
+        return self.root / ".runs.json"
+
+    def _runs(self) -> dict[str, Any]:
+        try:
+            document = json.loads(self._runs_file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {"version": 1, "current": None, "last": None}
+        except (OSError, ValueError):
+            return {"version": 1, "current": None, "last": None}  # rewritten by the next pass
+        return document if isinstance(document, dict) else {"version": 1}
+
+    def peek(self, path: Path, folder: Path) -> Path | None:
+        """A private link to the waiting file `path` in `folder`, None if it is gone.
+
+        For a reader that takes no claim: a pass can file the original away meanwhile,
+        the link keeps the content the reader started with. A copy where links fail.
+        """
+        path = Path(path)
+        if path.parent.resolve() != self.incoming.resolve():
+            raise InboxError(reason=f"{path} is not a file of the inbox {self.incoming}")
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / path.name
+        try:
+            os.link(path, target, follow_symlinks=False)
+        except FileNotFoundError:
+            return None
+        except OSError:
+            try:
+                shutil.copy2(path, target, follow_symlinks=False)
+            except FileNotFoundError:
+                return None
+        return target
 
     def fetch_lock(self) -> contextlib.AbstractContextManager[None]:
         """Exclusive use of the fetch ledger (a second fetch into this inbox waits)."""

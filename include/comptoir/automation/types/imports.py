@@ -18,14 +18,26 @@ then filed with the import's report:
 The Great Expectations Data Docs of a pass are one site, built once after its last file
 (`<reports>/imports/data_docs/<pass>/index.html`); each file's HTML report links to its
 pages. A dry run controls everything, writes nothing and leaves the files waiting. Files of
-entities outside the `entities` filter stay waiting too. No Airflow here: the `inbox`
-template fetches, runs `run` as its `import_files` step, and turns the output into the
-task report and one asset event per entity written (alias `comptoir-imports`).
+entities outside the `entities` filter stay waiting too.
+
+A real pass holds the inbox (`Inbox.processing`) and records the files it took
+(`Inbox.claim`, with the Airflow run id). A dry run takes neither: it never waits for a
+real pass, reads its own link of each file (`Inbox.peek`), and reports the files a live
+pass is importing as "in progress in run X" instead of reading them (or finding
+nothing). Rejected records make the run's report a warning with the counts;
+`fail_on_rejections` makes them fail the run instead (what was accepted is written).
+
+No Airflow here: the `inbox` template fetches, runs `run` as its `import_files` step,
+and turns the output into the task report and one asset event per entity written (alias
+`comptoir-imports`).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -35,8 +47,9 @@ from pydantic import Field
 
 from comptoir.automation.catalog import Category, TaskOutput, TaskType
 from comptoir.automation.fields import Separator, separator_field
+from comptoir.automation.rejections import fail_on_rejections_field, verdict
 from comptoir.automation.task_inbox import InboxOptions, TaskInbox, task_inbox
-from comptoir.exchange.inbox import Inbox
+from comptoir.exchange.inbox import Claims, Inbox
 from comptoir.imports.naming import (
     ENTITY_ORDER,
     LINES_PREFIX,
@@ -110,7 +123,10 @@ class Options(InboxOptions):
         default=False,
         title="Dry run",
         description="Run every control and write the reports, but write nothing in the "
-        "dossier; the files stay waiting.",
+        "dossier; the files stay waiting. A dry run never waits for nor takes a file from "
+        "a real run: the files a real run is importing are listed as in progress. From the "
+        "UI, untick \"Unpause on trigger\" on a paused DAG, or its scheduled run imports "
+        "the files first.",
         json_schema_extra={"section": "Import"},
     )
     auto_create_regimes: bool = Field(
@@ -127,6 +143,7 @@ class Options(InboxOptions):
         "code, rate 0) instead of rejecting the record.",
         json_schema_extra={"section": "Import"},
     )
+    fail_on_rejections: bool = fail_on_rejections_field("records", "Import")
     separator: Separator = separator_field("Field separator of the CSV files.")
 
 
@@ -152,10 +169,14 @@ class FileResult:
     """Where the file went (done/ or failed/), None when it stays waiting."""
     repeat: str | None = None
     """Why the file is a repeat of one imported whole before (nothing written), if it is."""
+    taken_by: str | None = None
+    """Dry run: the real run that took the file first (the file was not read)."""
 
     def line(self) -> str:
         """One line of the task report."""
         what = f"{' + '.join(self.files)} — {self.entity or 'unknown entity'}: "
+        if self.taken_by is not None:
+            return what + f"taken by run {self.taken_by}, not read by this dry run"
         if self.error is not None:
             what += f"not imported: {self.error}"
         elif self.repeat is not None:
@@ -182,11 +203,33 @@ class InboxRun:
     """Files left for the next run: modified too recently, they may still be being copied."""
     data_docs: str | None = None
     """The index of the pass's Great Expectations Data Docs, when some were built."""
+    in_progress: str | None = None
+    """Dry run: the real run importing files of this inbox when it started."""
+    busy: list[str] = field(default_factory=list)
+    """Dry run: the files `in_progress` had taken (not read by the dry run)."""
+    last: dict[str, Any] | None = None
+    """The last real pass over the inbox (`Claim`): said when no file waits."""
 
     @property
     def failed(self) -> list[FileResult]:
         """The files that went to failed/ (or would have, on a dry run)."""
         return [r for r in self.results if r.error is not None]
+
+    @property
+    def read(self) -> list[FileResult]:
+        """The files imported (or dry-run), not failed, not taken by another run."""
+        return [r for r in self.results if r.error is None and r.taken_by is None]
+
+    def rejections(self) -> str | None:
+        """"6 of 6 records rejected (customers.csv)" when records were rejected, else None."""
+        rejected = [r for r in self.read if r.rejected]
+        if not rejected:
+            return None
+        count = sum(r.rejected for r in rejected)
+        records = sum(r.records for r in self.read)
+        verb = "would be rejected" if self.dry_run else "rejected"
+        return (f"{count} of {records} records {verb} "
+                f"({', '.join(' + '.join(r.files) for r in rejected)}): see the import reports")
 
     def imported(self) -> dict[str, dict[str, Any]]:
         """Per entity with records written: the asset event's extra (files, counts, batches)."""
@@ -216,8 +259,15 @@ class InboxRun:
     def lines(self) -> list[str]:
         """The task report's lines."""
         lines = [f"Inbox: {self.inbox}"]
-        if not self.results:
-            lines.append("No file to import")
+        if self.busy:
+            lines.append(f"In progress in run {self.in_progress}, not read by this dry run: "
+                         + ", ".join(self.busy))
+        if not self.results and not self.busy:
+            last = self.last
+            lines.append("No file to import" + (
+                f" (the last run, {last['run_id']}, took {', '.join(last['files'])}"
+                f" at {last['finished'] or last['started']})"
+                if last and last.get("files") else ""))
         lines += [r.line() for r in self.results]
         if self.left:
             lines.append(f"Left waiting (not in the entities of this run): {', '.join(self.left)}")
@@ -226,6 +276,9 @@ class InboxRun:
                          f"copied): {', '.join(self.recent)}")
         if self.dry_run:
             lines.append("Dry run: nothing was written in the dossier; the files stay waiting")
+        counts = self.rejections()
+        if counts:
+            lines.append(counts)
         if self.data_docs:
             lines.append(f"Great Expectations Data Docs: {self.data_docs}")
         written = self.imported()
@@ -308,34 +361,99 @@ def import_inbox(
     url: str | None = None,
     data_docs: bool = True,
     log: Log = print,
+    run_id: str | None = None,
 ) -> InboxRun:
     """Import the files waiting in `inbox` in dependency order; file each with its report.
 
-    `pattern` and `min_age` select the waiting files as `Inbox.waiting` does. One pass at a
-    time per inbox. A dossier that cannot be reached raises before any file is touched.
+    `pattern` and `min_age` select the waiting files as `Inbox.waiting` does. One real
+    pass at a time per inbox, recorded as run `run_id`; a dry run takes no turn and no
+    file (module documentation). A dossier that cannot be reached raises before any file
+    is touched.
     """
     from comptoir.backoffice.engine import get_engine
 
     with get_engine(url).connect():
         pass  # the dossier is down: raise now, every file stays waiting for the next run
     run = InboxRun(describe or str(inbox.root), options.dry_run)
+    if options.dry_run:
+        _dry_pass(inbox, run, options, pattern=pattern, min_age=min_age, url=url,
+                  data_docs=data_docs, log=log)
+        return run
     with inbox.processing():
-        everything = inbox.waiting(pattern)
-        ready = inbox.waiting(pattern, min_age=min_age) if min_age else everything
-        young = {p.name.lower() for p in everything} - {p.name.lower() for p in ready}
-        jobs, run.left, wait = _plan(ready, young, set(options.entities or ENTITY_ORDER))
-        run.recent = sorted([*wait, *(p.name for p in everything if p.name.lower() in young)],
-                            key=str.lower)
-        docs = _data_docs() if data_docs else None
-        try:
-            for job in jobs:
-                result = _import(inbox, job, options, url=url, data_docs=docs or False)
-                run.results.append(result)
-                log(result.line())
-        finally:
-            if docs is not None and docs.build():
-                run.data_docs = str(docs.index)
+        jobs = _plan_pass(inbox, run, options, inbox.waiting(pattern), min_age)
+        names = [p.name for job in jobs for p in (job.path, job.lines) if p is not None]
+        with inbox.claim(run_id or f"pid-{os.getpid()}", names):
+            _run_jobs(jobs, run, data_docs, lambda job, docs: _import(
+                inbox, job, options, url=url, data_docs=docs), log)
     return run
+
+
+def _plan_pass(inbox: Inbox, run: InboxRun, options: Options, everything: list[Path],
+               min_age: float) -> list[_Job]:
+    """The pass's jobs from the waiting files; `run.left` and `run.recent` filled."""
+    if min_age:
+        old_enough = set(inbox.waiting(min_age=min_age))
+        ready = [p for p in everything if p in old_enough]
+    else:
+        ready = everything
+    young = {p.name.lower() for p in everything} - {p.name.lower() for p in ready}
+    jobs, run.left, wait = _plan(ready, young, set(options.entities or ENTITY_ORDER))
+    run.recent = sorted([*wait, *(p.name for p in everything if p.name.lower() in young)],
+                        key=str.lower)
+    return jobs
+
+
+def _run_jobs(jobs: list[_Job], run: InboxRun, data_docs: bool,
+              one: Callable[[_Job, DataDocs | bool], FileResult], log: Log) -> None:
+    docs = _data_docs() if data_docs else None
+    try:
+        for job in jobs:
+            result = one(job, docs or False)
+            run.results.append(result)
+            log(result.line())
+    finally:
+        if docs is not None and docs.build():
+            run.data_docs = str(docs.index)
+
+
+def _dry_pass(inbox: Inbox, run: InboxRun, options: Options, *, pattern: str,
+              min_age: float, url: str | None, data_docs: bool, log: Log) -> None:
+    """A dry run: no turn taken, no file claimed; the files a live pass took are listed."""
+    claims = inbox.claims()
+    _note_claims(run, claims)
+    free = [p for p in inbox.waiting(pattern) if claims.holder(p.name) is None]
+    jobs = _plan_pass(inbox, run, options, free, min_age)
+    folder = inbox.root / f".dry-run-{uuid.uuid4().hex}"
+    try:
+        _run_jobs(jobs, run, data_docs, lambda job, docs: _dry_import(
+            inbox, job, options, folder, url=url, data_docs=docs), log)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _note_claims(run: InboxRun, claims: Claims) -> None:
+    if claims.current is not None:
+        run.in_progress, run.busy = claims.current.run_id, list(claims.current.files)
+    if claims.last is not None:
+        run.last = asdict(claims.last)
+
+
+def _dry_import(inbox: Inbox, job: _Job, options: Options, folder: Path, *,
+                url: str | None, data_docs: DataDocs | bool) -> FileResult:
+    """One job of a dry run, on private links to its files, unless a real run took them."""
+    parts = [p for p in (job.path, job.lines) if p is not None]
+    names = [p.name for p in parts]
+    if job.problem is None:
+        claims = inbox.claims()
+        holder = next((c for c in map(claims.holder, names) if c is not None), None)
+        links = [] if holder else [inbox.peek(p, folder) for p in parts]
+        if holder or None in links:
+            last = claims.last
+            taken = holder or (last if last and set(names) & set(last.files) else None)
+            return FileResult(names, job.entity, "dry run",
+                              taken_by=taken.run_id if taken else "another run")
+        job = _Job(job.entity, links[0], links[1] if len(links) > 1 else None)
+    return _import(inbox, job, options, url=url, data_docs=data_docs)
 
 
 def _data_docs() -> DataDocs:
@@ -408,13 +526,13 @@ def _file(inbox: Inbox, job: _Job, document: dict[str, Any], html: Path | None) 
 
 def import_task_inbox(
     task_id: str, options: Options, *, url: str | None = None, data_docs: bool = True,
-    log: Log = print, inbox: TaskInbox | None = None,
+    log: Log = print, inbox: TaskInbox | None = None, run_id: str | None = None,
 ) -> InboxRun:
     """Import what waits in task `task_id`'s inbox (for remote sources: what was fetched)."""
     inbox = inbox or task_inbox(task_id, options)
     return import_inbox(inbox.inbox, options, pattern=inbox.source.pattern,
                         min_age=inbox.min_age, describe=inbox.describe(), url=url,
-                        data_docs=data_docs, log=log)
+                        data_docs=data_docs, log=log, run_id=run_id)
 
 
 def run(ctx: RunContext, options: Options) -> TaskOutput:
@@ -424,10 +542,12 @@ def run(ctx: RunContext, options: Options) -> TaskOutput:
     and the report fails the run, while the entities written still update their assets.
     """
     url = ctx.engine.url.render_as_string(hide_password=False)
-    result = import_task_inbox(ctx.task_id, options, url=url, log=ctx.log, inbox=ctx.inbox)
+    result = import_task_inbox(ctx.task_id, options, url=url, log=ctx.log, inbox=ctx.inbox,
+                               run_id=ctx.run_id)
     assets = {asset_uri(entity): {"task_id": ctx.task_id, **extra}
               for entity, extra in result.imported().items()}
-    return TaskOutput(summary=result.lines(), assets=assets, error=result.error())
+    error, warning = verdict(result.error(), result.rejections(), options.fail_on_rejections)
+    return TaskOutput(summary=result.lines(), assets=assets, error=error, warning=warning)
 
 
 TASK_TYPE = TaskType(
@@ -440,7 +560,10 @@ TASK_TYPE = TaskType(
         "indexes, depots, suppliers, customers, customer addresses, articles, stocks, "
         "BOMs, sales documents. The file name says the entity (customers.csv, "
         "articles_2026-11.csv, ...). Every record is controlled; each file goes to done/ "
-        "or failed/ with its report, and each entity written updates its asset."
+        "or failed/ with its report, and each entity written updates its asset. Rejected "
+        "records make the report a warning (fail_on_rejections: a failure). For a dry run "
+        "of a paused DAG, untick \"Unpause on trigger\": ticked, it first starts the "
+        "scheduled run, which imports the files."
     ),
     options=Options,
     run=run,

@@ -6,12 +6,14 @@ the attachments of an IMAP or POP3 mailbox; the ticket files (`TicDeg…zip`, `t
 are integrated in name order and filed in done/ or failed/ with their report. The tickets
 written emit an event on `comptoir://dossier/pos_tickets`, which the invoicing task can
 be scheduled on. A refused file fails the run (after the other files were integrated);
-rejected tickets are listed in the report and the POS log.
+rejected tickets are listed in the report and the POS log, and make the run's report a
+warning with the counts (a failure with `fail_on_rejections`).
 """
 
 from __future__ import annotations
 
 from comptoir.automation.catalog import Category, RunContext, TaskOutput, TaskType
+from comptoir.automation.rejections import fail_on_rejections_field, verdict
 from comptoir.automation.task_inbox import InboxOptions
 
 ASSET_URI = "comptoir://dossier/pos_tickets"
@@ -20,6 +22,8 @@ ASSET_ALIAS = "comptoir-pos-tickets"
 
 class Options(InboxOptions):
     """Options of `pos_tickets`: the inbox (`source`; pattern `*.zip` for remote ones)."""
+
+    fail_on_rejections: bool = fail_on_rejections_field("tickets", "Integration")
 
 
 def run(ctx: RunContext, options: Options) -> TaskOutput:
@@ -51,7 +55,11 @@ def run(ctx: RunContext, options: Options) -> TaskOutput:
     if report.error is not None:  # the run itself was refused (the dossier lock): say so
         lines.append(report.error["message"])
         error = report.error["message"]
-    return TaskOutput(summary=lines, assets=assets, error=error)
+    rejected = [o.file for o in outcomes if o.rejected]
+    rejections = (f"{totals['rejected']} of {totals['tickets']} tickets rejected "
+                  f"({', '.join(rejected)}): see the POS log" if rejected else None)
+    error, warning = verdict(error, rejections, options.fail_on_rejections)
+    return TaskOutput(summary=lines, assets=assets, error=error, warning=warning)
 
 
 TASK_TYPE = TaskType(
