@@ -42,6 +42,19 @@ def test_batch_invoices_then_posts_the_pos_day_then_exports_the_fec() -> None:
                      SPOOL_RETRY_DAG]
 
 
+def test_batch_prints_the_editions_after_everything_that_writes() -> None:
+    order = batch_order([
+        definition("balance", "Editions", type_="customer_balance"),
+        definition("journal", "Editions", type_="daily_journal"),
+        definition("fec", "Import-Export", type_="accounting_fec"),
+        definition("accounting", "Autres", type_="pos_accounting"),
+        definition("season", "Historiques", type_="season_end"),
+        definition("backup", "Système"),
+    ])
+    assert order == ["season", "accounting", "fec", "balance", "journal", "backup",
+                     SPOOL_RETRY_DAG]
+
+
 def test_batch_applies_the_sales_days_to_the_stock_right_after_the_tickets() -> None:
     order = batch_order([
         definition("restock", "Autres", type_="restock_alert"),
@@ -76,3 +89,5 @@ def test_nightly_demo_fills_the_dossier_runs_every_dag_and_says_what_it_produced
     stores = sorted(p.name for p in (comptoir_home / "outbox" / "nightly").iterdir())
     assert stores == [f"stock-MAG0{n}.csv" for n in range(1, 7)]
     assert "Files produced (6)" in result.stdout
+    assert re.search(r"outbox/nightly \(6\): stock-MAG01.csv, stock-MAG02.csv, .*stock-MAG06.csv",
+                     result.stdout)

@@ -21,7 +21,9 @@ from comptoir.errors import ComptoirError
 out = Console()
 
 #: Order of the categories in the batch; tasks of one category keep the folder's order.
-CATEGORY_ORDER = ["Import-Export", "Editions", "Historiques", "Autres", "Système"]
+#: The editions print what the night wrote (tickets integrated, invoiced, posted; stock
+#: corrected), so they come after every category that writes, before the upkeep.
+CATEGORY_ORDER = ["Import-Export", "Historiques", "Autres", "Editions", "Système"]
 SPOOL_RETRY_DAG = "comptoir_spool_retry"
 #: Types that run first in their category, in this order: later tasks read what they write
 #: (imports, the partner's files, the inter-site orders sent then received, and POS tickets
@@ -33,7 +35,8 @@ FIRST_TYPES = ("imports", "econnector_receive", "intersite_send", "intersite_rec
 #: "Système" type) right after the POS tickets, before the editions, exports and restock
 #: that read the stock.
 RUNS_WITH = {"sales_correction": "Import-Export"}
-#: Types that run after the "Autres" category: the FEC exports what the posting wrote.
+#: Types that run after the "Autres" category: they read what the posting wrote (the FEC
+#: exports it).
 AFTER_POSTING = ("accounting_fec",)
 
 
@@ -49,8 +52,8 @@ def _rank(definition: Any) -> tuple[float, int]:
 
 def batch_order(definitions: list[Any]) -> list[str]:
     """The DAG ids of the nightly batch: enabled tasks by category (in theirs, the types
-    of `FIRST_TYPES` first and in that order), the FEC after the posting, then the spool
-    retry."""
+    of `FIRST_TYPES` first and in that order), the FEC after the posting, the editions
+    after everything that writes, then the spool retry."""
     enabled = [d for d in definitions if d.enabled]
     return [d.id for d in sorted(enabled, key=_rank)] + [SPOOL_RETRY_DAG]
 
@@ -168,6 +171,18 @@ def _gist(body: str, width: int = 90) -> str:
     return last if len(last) <= width else last[: width - 1] + "…"
 
 
+def _by_folder(paths: list[Path], home: Path) -> list[str]:
+    """Every produced file, one line per folder: `  var/outbox/demo (2): a.pdf, b.csv`."""
+    folders: dict[Path, list[str]] = {}
+    for path in paths:
+        folders.setdefault(path.parent, []).append(path.name)
+    lines = []
+    for folder, names in folders.items():
+        shown = folder.relative_to(home.parent) if home.parent in folder.parents else folder
+        lines.append(f"  {shown} ({len(names)}): {', '.join(names)}")
+    return lines
+
+
 def _summary(results: list[dict[str, Any]], started: float, home: Path) -> None:
     from comptoir.automation.messages import list_messages
     from comptoir.backoffice.engine import get_engine
@@ -188,10 +203,7 @@ def _summary(results: list[dict[str, Any]], started: float, home: Path) -> None:
     )
     if produced:
         out.print(f"[bold]Files produced[/] ({len(produced)}):")
-        for path in produced[:30]:
-            out.print(f"  {path.relative_to(home.parent) if home.parent in path.parents else path}",
-                      highlight=False)
-        if len(produced) > 30:
-            out.print(f"  ... and {len(produced) - 30} more", highlight=False)
+        for line in _by_folder(produced, home):
+            out.print(line, highlight=False)
     out.print(f"Reports: `comptoir messages` (the messages table of the dossier); "
               f"import reports in {home / 'reports'}", highlight=False)

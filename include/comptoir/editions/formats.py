@@ -9,12 +9,14 @@ from comptoir.automation.filenames import uses_store
 __all__ = ["check_extension", "per_store", "refuse_store_tag"]
 
 
-def check_extension(fmt: str, filename: str | None, extension: str | None = None) -> None:
+def check_extension(fmt: str, filename: str | None, extension: str | None = None, *,
+                    option: str = "format") -> None:
     """`output.filename` ends with the format's extension (`extension`, else `.<fmt>`);
-    else `ValueError`: `output.filename: format csv writes a .csv file`."""
+    else `ValueError`: `output.filename: format csv writes a .csv file`. `option`: the
+    option that chooses the format, when it is not `format` (`layout zip writes…`)."""
     wanted = extension or f".{fmt}"
     if filename and not filename.lower().endswith(wanted):
-        raise ValueError(f"output.filename: format {fmt} writes a {wanted} file")
+        raise ValueError(f"output.filename: {option} {fmt} writes a {wanted} file")
 
 
 def refuse_store_tag(type_name: str, filename: str | None) -> None:

@@ -35,12 +35,15 @@ class Unit:
 
     outline: str
     flowables: list[Any] = field(default_factory=list)
+    running: str = ""
+    """Printed in the page header on the unit's next pages (`FA2026-000010 (suite)`), so a
+    page of a long unit says what it belongs to."""
 
 
 class _Bookmark:
     """A zero-size flowable marking the page where its unit starts (built lazily)."""
 
-    def __new__(cls, key: str, title: str) -> Any:
+    def __new__(cls, key: str, title: str, running: str = "") -> Any:
         from reportlab.platypus import Flowable
 
         class Mark(Flowable):
@@ -51,6 +54,7 @@ class _Bookmark:
                 self.canv.bookmarkPage(key)
                 self.canv.addOutlineEntry(title, key, level=0)
                 self.canv.showOutline()
+                self.canv.comptoir_unit = (running, self.canv.getPageNumber())
 
         return Mark()
 
@@ -105,12 +109,23 @@ def write_pdf(path: Path, title: str, company: str, units: Sequence[Unit], *,
                           leftMargin=MARGIN * mm, rightMargin=MARGIN * mm,
                           topMargin=18 * mm, bottomMargin=15 * mm)
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
-    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=decorate)])
+    def continued(canvas: Any, _doc: Any) -> None:
+        """At a page's end: a page that does not start its unit shows the unit's running
+        title in the header."""
+        running, first = getattr(canvas, "comptoir_unit", ("", 0))
+        if running and canvas.getPageNumber() != first:
+            canvas.saveState()
+            canvas.setFont(FONT, 9)
+            canvas.drawCentredString(width / 2, height - 10 * mm, running)
+            canvas.restoreState()
+
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=decorate,
+                                       onPageEnd=continued)])
     story: list[Any] = []
     for index, unit in enumerate(units):
         if index:
             story.append(PageBreak())
-        story.append(_Bookmark(f"unit{index}", unit.outline))
+        story.append(_Bookmark(f"unit{index}", unit.outline, unit.running))
         story.extend(unit.flowables)
     doc.build(story, canvasmaker=_canvas_class())
     return pages["n"]
