@@ -21,8 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def measure(definition: dict, run_id: str, url: str, out: Path) -> dict:
-    """In this process: `definition` run once through the runner; its figures."""
+def measure(definition: dict, run_id: str, url: str, out: Path, watch: str | None = None
+            ) -> dict:
+    """In this process: `definition` run once through the runner; its figures (with
+    `watch`, also `watched`: how many statements name that table)."""
     from sqlalchemy import event
 
     from comptoir.automation import runner
@@ -32,13 +34,19 @@ def measure(definition: dict, run_id: str, url: str, out: Path) -> dict:
 
     task = TaskDefinition.model_validate(definition)
     engine = get_engine(url)
-    statements = 0
+    statements = watched = 0
 
     def count(*_: object) -> None:
         nonlocal statements
         statements += 1
 
+    def look(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        nonlocal watched
+        watched += watch in statement  # type: ignore[operator]
+
     event.listen(engine, "before_cursor_execute", count)
+    if watch:
+        event.listen(engine, "before_cursor_execute", look)
     if engine.dialect.name == "postgresql":  # COPY goes through the driver: count it too
         import psycopg
 
@@ -54,7 +62,7 @@ def measure(definition: dict, run_id: str, url: str, out: Path) -> dict:
     report = runner.run_task(task, run_id, transport, engine=engine, log=lambda _: None)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return {"seconds": seconds, "peak": peak, "statements": statements,
+    return {"seconds": seconds, "peak": peak, "statements": statements, "watched": watched,
             "level": report.level, "body": report.body.splitlines()}
 
 
