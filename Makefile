@@ -8,10 +8,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
 EMBEDDED = eval "$$($(PY) -m comptoir.embedded)"
 
-.PHONY: help install demo test test-servers airflow bench bench-retail lint clean
+.PHONY: help install demo test test-servers airflow bench bench-retail bench-editions lint clean
 
 help: ## This list
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ bench: $(STAMP) ## Run the benchmarks (bench/)
 
 bench-retail: $(STAMP) ## Run the retail task types' benchmark only (bench/retail.py)
 	@$(EMBEDDED) && $(PY) bench/retail.py
+
+bench-editions: $(STAMP) ## Run the editions' benchmark only (bench/editions.py)
+	@$(EMBEDDED) && $(PY) bench/editions.py
 
 lint: $(STAMP) ## ruff
 	@$(VENV)/bin/ruff check .

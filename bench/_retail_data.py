@@ -33,6 +33,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from _sql import Sql
 from sqlalchemy import Connection, Engine, text
 
 DEPOTS = ("DEP1", "DEP2", "DEP3")
@@ -93,45 +94,6 @@ def season_start(today: dt.date, keep_months: int = 3, before: int = 10) -> dt.d
     return dt.date(month // 12, month % 12 + 1, 1) - dt.timedelta(days=before)
 
 
-class _Sql:
-    """The few expressions PostgreSQL and SQLite spell differently."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.pg = conn.dialect.name == "postgresql"
-
-    def series(self, *names: str) -> str:
-        """`WITH` CTEs `g(k)`, then `h(k)`…: k = 0 … n − 1, n the bound parameter named."""
-        ctes = []
-        for cte, n in zip("ghi", names, strict=False):
-            if self.pg:
-                ctes.append(f"{cte}(k) AS (SELECT generate_series(0, CAST(:{n} AS integer) "
-                            "- 1))")
-            else:
-                ctes.append(f"{cte}(k) AS (SELECT 0 WHERE :{n} > 0 UNION ALL "
-                            f"SELECT k + 1 FROM {cte} WHERE k + 1 < :{n})")
-        return ("WITH " if self.pg else "WITH RECURSIVE ") + ", ".join(ctes)
-
-    def day(self, offset: str) -> str:
-        """The date `start` + offset days."""
-        if self.pg:
-            return f"(CAST(:start AS date) + CAST({offset} AS integer))"
-        return f"date(:start, '+' || ({offset}) || ' days')"
-
-    def moment(self, offset: str, seconds: str) -> str:
-        """`start` + offset days, 09:00 + seconds, the dossier zone's wall time."""
-        if self.pg:
-            return (f"((CAST(:start AS date) + CAST({offset} AS integer)) + time '09:00' "
-                    f"+ ({seconds}) * interval '1 second') AT TIME ZONE '{ZONE}'")
-        return (f"datetime(:start, '+' || ({offset}) || ' days', '+9 hours', "
-                f"'+' || ({seconds}) || ' seconds')")
-
-    def true(self) -> str:
-        return "true" if self.pg else "1"
-
-    def false(self) -> str:
-        return "false" if self.pg else "0"
-
-
 def _price_cents(a: str) -> str:
     """Purchase price of article `a` in cents (1.00 … 19.13)."""
     return f"(100 + ({a} % 50) * 37)"
@@ -141,7 +103,7 @@ def generate(engine: Engine, shape: Shape, start: dt.date) -> None:
     """Fill the migrated, empty dossier of `engine` with `shape`'s chain and days."""
     shape.check()
     with engine.begin() as conn:
-        sql = _Sql(conn)
+        sql = Sql(conn, ZONE)
         if sql.pg:  # correct by construction (the SQLite test checks the foreign keys)
             conn.execute(text("SET LOCAL session_replication_role = replica"))
         _reference(conn, sql, shape)
@@ -164,7 +126,7 @@ def generate(engine: Engine, shape: Shape, start: dt.date) -> None:
             conn.commit()
 
 
-def _reference(conn: Connection, sql: _Sql, shape: Shape) -> None:
+def _reference(conn: Connection, sql: Sql, shape: Shape) -> None:
     stores, regs = shape.stores, shape.registers
     conn.execute(text("INSERT INTO vat_codes (id, code, name, rate) VALUES "
                       "(1, 'T1', 'TVA 20 %', 20)"))
@@ -200,7 +162,7 @@ def _reference(conn: Connection, sql: _Sql, shape: Shape) -> None:
                  {"id": FAMILIES * SUB_FAMILIES + 1, "family": FAMILIES + 1})
 
 
-def _articles(conn: Connection, sql: _Sql, shape: Shape) -> None:
+def _articles(conn: Connection, sql: Sql, shape: Shape) -> None:
     """Articles 1…A (the last K are kits) and the kits' assembly BOMs."""
     plain = shape.articles - shape.kits
     cents = _price_cents("(k + 1)")
@@ -231,7 +193,7 @@ def _sold_bound(shape: Shape) -> int:
     return 3 * math.ceil(math.ceil(shape.lines / shape.stores) / shape.articles)
 
 
-def _stock(conn: Connection, sql: _Sql, shape: Shape) -> None:
+def _stock(conn: Connection, sql: Sql, shape: Shape) -> None:
     """Every store × article (short pairs at 0), then the three depots' articles."""
     plain = shape.articles - shape.kits
     a, s = "(k % :articles + 1)", "(k / :articles + 1)"
@@ -259,7 +221,7 @@ def _stock(conn: Connection, sql: _Sql, shape: Shape) -> None:
          "first": shape.stores * shape.articles + 1})
 
 
-def _days_and_tickets(conn: Connection, sql: _Sql, shape: Shape, start: dt.date) -> None:
+def _days_and_tickets(conn: Connection, sql: Sql, shape: Shape, start: dt.date) -> None:
     """The pending days, then the tickets dealt round each store's day-registers."""
     rd = shape.registers * shape.days
     conn.execute(text(
@@ -312,7 +274,7 @@ def _line_rows(shape: Shape, source: str) -> tuple[str, dict[str, int]]:
                  "plain": shape.articles - shape.kits}
 
 
-def _lines(conn: Connection, sql: _Sql, shape: Shape) -> None:
+def _lines(conn: Connection, sql: Sql, shape: Shape) -> None:
     lines, params = _line_rows(shape, "g")
     conn.execute(text(
         f"{sql.series('lines')}, {lines} "

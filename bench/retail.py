@@ -42,9 +42,7 @@ import argparse
 import datetime as dt
 import json
 import os
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -54,6 +52,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _database import database, row_counts  # noqa: E402
 from _retail_data import DEPOTS, ZONE, Shape, census, generate, season_start  # noqa: E402
+from _task_run import in_child, measure  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -89,40 +88,7 @@ def _definition(run: str, out: Path) -> dict:
 
 def _stage(run: str, url: str, out: str) -> None:
     """Child process: one run through the runner; its figures as JSON."""
-    from sqlalchemy import event
-
-    from comptoir.automation import runner
-    from comptoir.automation.definitions import TaskDefinition
-    from comptoir.backoffice.engine import get_engine
-    from comptoir.exchange.transports import LocalTransport
-
-    definition = TaskDefinition.model_validate(_definition(run, Path(out)))
-    engine = get_engine(url)
-    statements = 0
-
-    def count(*_: object) -> None:
-        nonlocal statements
-        statements += 1
-
-    event.listen(engine, "before_cursor_execute", count)
-    if engine.dialect.name == "postgresql":  # COPY goes through the driver: count it too
-        import psycopg
-
-        copy = psycopg.Cursor.copy
-
-        def counted_copy(self: psycopg.Cursor, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
-            count()
-            return copy(self, *args, **kwargs)
-
-        psycopg.Cursor.copy = counted_copy  # type: ignore[method-assign]
-    transport = LocalTransport(Path(out)) if definition.task_type.produces_files else None
-    start = time.perf_counter()
-    report = runner.run_task(definition, f"bench-{run}", transport, engine=engine,
-                             log=lambda _: None)
-    seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"seconds": seconds, "peak": peak, "statements": statements,
-                      "level": report.level, "body": report.body.splitlines()}))
+    print(json.dumps(measure(_definition(run, Path(out)), f"bench-{run}", url, Path(out))))
 
 
 def _missing_types() -> list[str]:
@@ -252,18 +218,15 @@ def _bench(backend: str, shape: Shape, runs: list[str], server: str, work: Path)
               f"short article; cut-off of season_end {cutoff:%d/%m/%Y}")
         print(f"{'run':<24}{'seconds':>9}{'target':>9}{'peak RSS':>11}{'statements':>12}"
               f"{'limit':>8}  report")
-        env = {**os.environ, "COMPTOIR_HOME": str(work / f"home-{backend}"),
-               "PYTHONPATH": os.pathsep.join([str(ROOT / "include"),
-                                              os.environ.get("PYTHONPATH", "")])}
         figures: dict[str, dict] = {}
         before = _all_tables(url)
         for run in runs:
-            child = subprocess.run([sys.executable, __file__, "--stage", run, url, str(out)],
-                                   capture_output=True, text=True, env=env)
-            if child.returncode != 0:
-                print(f"{run}: failed\n{child.stderr[-3000:]}")
+            got, error = in_child(__file__, ["--stage", run, url, str(out)],
+                                  work / f"home-{backend}")
+            if got is None:
+                print(f"{run}: failed\n{error}")
                 return False
-            got = figures[run] = json.loads(child.stdout.strip().splitlines()[-1])
+            figures[run] = got
             target = {"sales_correction": FIRST_TARGET[backend],
                       "sales_correction_again": AGAIN_TARGET}.get(run)
             limit = None
