@@ -44,9 +44,9 @@ class DefinitionOperator(BaseOperator):
 
     @staticmethod
     def overrides(definition: Any, context: Any) -> dict[str, Any]:
-        """The run's params that are options of the type (the trigger form's values)."""
-        fields = definition.task_type.options.model_fields
-        return {k: v for k, v in context["params"].items() if k in fields}
+        """The options the run's params set (the trigger form's values: an emptied field
+        is the type's default, the plain source fields the nested `source`)."""
+        return definition.task_type.form_overrides(context["params"], definition.options)
 
     def push(self, context: Any, outcome: Any) -> None:
         """Leave the step's outcome for the report step."""

@@ -83,9 +83,10 @@ def test_the_trigger_forms_explain_every_option(project_definitions):
     assert connector_param.schema["section"] == "Connector"
     assert "comptoir connector list" in connector_param.description
     assert receive.get_param("dry_run").value is False
-    assert receive.get_param("dry_run").schema["type"] == "boolean"
-    assert receive.get_param("source").value is None
-    assert receive.get_param("source").schema["section"] == "Inbox"
+    assert receive.get_param("dry_run").schema["type"] == ["boolean", "null"]
+    assert receive.get_param("source_kind").value is None
+    assert receive.get_param("source_kind").schema["section"] == "Inbox"
+    assert receive.get_param("source_kind").schema["enum"] == ["sftp", "ftp", None]
     send = dags["facili-send"].params
     assert send.get_param("connector").value == "FACILI"
     for name in ("articles", "customers"):
@@ -96,7 +97,9 @@ def test_the_trigger_forms_explain_every_option(project_definitions):
             param = params.get_param(name)
             assert param.schema.get("title") and param.description, name
             assert param.schema.get("section"), name
-    assert receive.validate() == {"connector": "FACILI", "dry_run": False, "source": None}
+    assert receive.validate() == {"connector": "FACILI", "dry_run": False, "source_kind": None,
+                                  "source_conn_id": None, "source_directory": None,
+                                  "source_pattern": None}
 
 
 def test_the_dags_folder_with_the_connector_tasks_still_parses_in_under_a_second(monkeypatch):

@@ -95,3 +95,15 @@ def test_a_run_once_task_removes_its_definition_after_success(
     assert dag_of("upkeep-once").test().state == "success"
     assert not (tasks_dir / "upkeep-once.json").exists()
     assert reports(dossier_url)[0].title == "upkeep-once: succeeded"
+
+
+def test_an_emptied_columns_field_exports_every_column(
+        airflow_db, dossier_url, comptoir_home, tasks_dir, tmp_path):
+    seed(dossier_url)
+    out = tmp_path / "out"
+    write(tasks_dir, export_task(out))
+    run = dag_of("stock-per-store").test(run_conf={"columns": None, "stores": None,
+                                                   "header": None})
+    assert run.state == "success"
+    header = (out / "stock-MAG01.csv").read_text().splitlines()[0].split(";")
+    assert len(header) > 3 and {"depot", "article", "quantity"} <= set(header)

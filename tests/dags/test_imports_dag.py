@@ -76,11 +76,11 @@ def test_the_params_are_the_options_as_a_self_explaining_form(tasks_dir, tmp_pat
     assert entities.value == ["articles"]
     assert entities.schema["examples"] == list(ENTITY_ORDER)  # a multi-select in the UI
     assert entities.schema["items"]["enum"] == list(ENTITY_ORDER)
-    assert params.get_param("mode").schema["enum"] == ["create", "modify"]
+    assert params.get_param("mode").schema["enum"] == ["create", "modify", None]
     assert params.get_param("dry_run").value is True
-    assert params.get_param("auto_create_regimes").schema["type"] == "boolean"
+    assert params.get_param("auto_create_regimes").schema["type"] == ["boolean", "null"]
     assert params.get_param("auto_create_vat").schema["section"] == "Import"
-    assert params.get_param("source").value["path"] == str(tmp_path / "in")
+    assert params.get_param("source_path").value == str(tmp_path / "in")
     assert params.validate()["separator"] == ";"
 
 

@@ -78,7 +78,7 @@ def test_a_new_inbox_type_is_one_core_module_and_runs_fetch_run_deliver_report(
 
     dag = DagBag(dag_folder=str(ROOT / "dags" / "comptoir_tasks.py")).dags["counter"]
     assert [t.task_id for t in dag.tasks] == ["fetch", "run", "deliver", "report"]
-    assert dag.params.get_param("source").value["kind"] == "mail_folder"
+    assert dag.params.get_param("source_kind").value == "mail_folder"
 
     run = dag.test()
     assert run.state == "success"

@@ -40,19 +40,23 @@ def test_the_reception_dag_is_fetch_receive_report_in_import_export(tasks_dir: P
 
 def test_the_trigger_form_explains_every_option(tasks_dir: Path) -> None:
     params = dag(tasks_dir).params
-    source = params.get_param("source").value
-    assert (source["kind"], source["conn_id"], source["mailbox"]) == ("imap", "imap_appros",
-                                                                      "INBOX")
-    assert source["processed_mailbox"] == "Comptoir/Commandes inter-sites"  # not Traité
-    assert params.get_param("source").schema["section"] == "Mailbox"
-    assert "processed_mailbox" in params.get_param("source").description
-    assert params.get_param("prices").schema["enum"] == ["order", "catalogue"]
+    source = {name: params.get_param(f"source_{name}").value
+              for name in ("kind", "conn_id", "mailbox", "processed_mailbox")}
+    assert source == {"kind": "imap", "conn_id": "imap_appros", "mailbox": "INBOX",
+                      "processed_mailbox": "Comptoir/Commandes inter-sites"}  # not Traité
+    kind = params.get_param("source_kind").schema
+    assert kind["section"] == "Mailbox" and kind["enum"] == ["imap", "pop3", "mail_folder"]
+    assert kind["type"] == "string"  # the mailbox is required
+    assert "processed mailbox" in params.get_param("source_kind").description
+    assert params.get_param("prices").schema["enum"] == ["order", "catalogue", None]
     for name in params:
         param = params.get_param(name)
         assert param.schema.get("title") and param.description, name
         assert param.schema.get("section"), name
-    assert params.validate() == {"source": source, "prices": "order", "acknowledge": False,
-                                 "dry_run": False}
+    values = params.validate()
+    assert {name: values[name] for name in ("prices", "acknowledge", "dry_run")} == {
+        "prices": "order", "acknowledge": False, "dry_run": False}
+    assert {name: values[f"source_{name}"] for name in source} == source
 
 
 @pytest.mark.parametrize("dossier_url", ["sqlite"], indirect=True)

@@ -1,8 +1,11 @@
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from airflow.serialization.serialized_objects import DagSerialization
 
+from comptoir.automation.definitions import load_folder
 from comptoir_airflow.dag_factory import INVALID_TAG, build_all
 
 EXPORT = {
@@ -102,3 +105,44 @@ def test_the_imports_type_is_built_on_the_inbox_template(tasks_dir):
     assert [t.task_id for t in dag.tasks] == ["fetch", "import_files", "report"]
     assert dag.task_dict["fetch"].first and not dag.task_dict["import_files"].first
     assert "fetch >> import_files >> report" in dag.doc_md
+
+
+def test_the_form_requires_only_options_without_a_default_and_takes_null_for_the_others(
+        monkeypatch):
+    monkeypatch.setenv("COMPTOIR_TASKS_DIR", str(Path(__file__).resolve().parents[2] / "tasks"))
+    definitions = {d.id: d for d in load_folder().definitions}
+    dags = build_all()
+    assert len(dags) == len(definitions) > 20
+    for dag_id, dag in dags.items():
+        options = definitions[dag_id].task_type.options.model_fields
+        fields = {info.alias or name: info for name, info in options.items()}
+        emptied = {}
+        for name in dag.params:
+            schema = dag.params.get_param(name).schema
+            kind = schema.get("type")
+            required = bool(kind) and (not isinstance(kind, list) or "null" not in kind)
+            expected = name in fields and fields[name].is_required() or (
+                name == "source_kind" and fields["source"].is_required())
+            assert required == expected, (dag_id, name)
+            if not required:
+                emptied[name] = None
+        served = DagSerialization.from_dict(DagSerialization.to_dict(dag))  # as the API has it
+        served.params.deep_merge(emptied).validate()  # what it checks when a run is triggered
+
+
+def test_the_docs_show_the_options_as_a_table_and_warn_about_unpausing(tasks_dir):
+    write(tasks_dir, {**EXPORT, "options": {"entity": "stock", "separator": "|",
+                                            "decimal_separator": ".", "columns": ["depot"]}})
+    write(tasks_dir, {"id": "imports", "type": "imports",
+                      "options": {"source": {"kind": "local", "path": "drop"}}})
+    dags = build_all()
+    export = dags["export-stock"].doc_md
+    assert "| Option | Value |" in export
+    assert "| Separator (`separator`) | \\| (pipe) (`\\|`) |" in export
+    assert "| Decimal separator (`decimal_separator`) | Point (12.50) (`.`) |" in export
+    assert "| Columns (`columns`) | `depot` |" in export
+    assert "Unpause on trigger" not in export
+    imports = dags["imports"].doc_md
+    assert "| Inbox (`source`) | kind: `local`, path: `drop` |" in imports
+    assert "{'" not in imports and "'kind'" not in imports  # no Python repr
+    assert "untick *Unpause on trigger*" in imports

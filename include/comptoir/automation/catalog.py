@@ -22,7 +22,6 @@ reading the catalog is fast enough for the DAG parser.
 
 from __future__ import annotations
 
-import functools
 import importlib
 import os
 import re
@@ -184,55 +183,19 @@ class TaskType:
         return steps
 
     def params_spec(self, values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-        """The options as Airflow Param specs (plain dicts): `values` become the defaults."""
-        spec: dict[str, dict[str, Any]] = {}
-        for name, base in _param_base(self.options).items():
-            item = dict(base)
-            if name in values:
-                item["default"] = values[name]
-            spec[name] = item
-        return spec
+        """The options as Airflow Param specs (plain dicts): `values` become the defaults
+        (`comptoir.automation.trigger_form`)."""
+        from comptoir.automation.trigger_form import params_spec
 
+        return params_spec(self.options, values)
 
-_PARAM_KEYS = ("type", "title", "description", "enum", "items", "minimum", "maximum",
-               "minLength", "maxLength", "format", "values_display", "section", "default",
-               "examples")
+    def form_overrides(self, params: Mapping[str, Any],
+                       options: Mapping[str, Any]) -> dict[str, Any]:
+        """The option values a run's params (the trigger form's) set, for a definition with
+        these `options` (`comptoir.automation.trigger_form`)."""
+        from comptoir.automation.trigger_form import overrides
 
-
-def _resolve(prop: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
-    if "$ref" in prop:
-        target = defs[prop["$ref"].rsplit("/", 1)[-1]]
-        prop = {**target, **{k: v for k, v in prop.items() if k != "$ref"}}
-    if "allOf" in prop and len(prop["allOf"]) == 1:
-        inner = _resolve(prop["allOf"][0], defs)
-        prop = {**inner, **{k: v for k, v in prop.items() if k != "allOf"}}
-    if "anyOf" in prop:
-        variants = [_resolve(v, defs) for v in prop["anyOf"]]
-        types = [v.get("type") for v in variants]
-        merged: dict[str, Any] = {}
-        for variant in variants:
-            merged.update({k: v for k, v in variant.items() if k != "type"})
-        merged.update({k: v for k, v in prop.items() if k != "anyOf"})
-        merged["type"] = [t for t in types if isinstance(t, str)]
-        if "enum" in merged and "null" in merged["type"]:
-            merged["enum"] = [*merged["enum"], None]
-        prop = merged
-    if "items" in prop:
-        prop = {**prop, "items": _resolve(prop["items"], defs)}
-    if "const" in prop:
-        prop = {**prop, "enum": [prop.pop("const")]}
-    return prop
-
-
-@functools.cache
-def _param_base(model: type[BaseModel]) -> dict[str, dict[str, Any]]:
-    schema = model.model_json_schema()
-    defs = schema.get("$defs", {})
-    base: dict[str, dict[str, Any]] = {}
-    for name, raw in schema.get("properties", {}).items():
-        prop = _resolve(raw, defs)
-        base[name] = {key: prop[key] for key in _PARAM_KEYS if key in prop}
-    return base
+        return overrides(self.options, params, options)
 
 
 _REGISTRY: dict[str, TaskType] = {}

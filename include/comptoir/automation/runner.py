@@ -19,6 +19,7 @@ The steps are the Airflow tasks of the DAG templates, each called by a thin oper
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -36,6 +37,7 @@ from comptoir.exchange import spool
 from comptoir.exchange.names import to_identifier
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
     from sqlalchemy import Engine
 
     from comptoir.exchange.fetch import Connector
@@ -43,7 +45,7 @@ if TYPE_CHECKING:
     from comptoir.exchange.transports import Transport
 
 __all__ = ["StepOutcome", "compose_report", "deliver", "dossier_now", "fetch", "finish",
-           "produce", "retry_spools", "run_task"]
+           "options_lines", "produce", "retry_spools", "run_task"]
 
 Log = Callable[[str], None]
 
@@ -86,6 +88,25 @@ class StepOutcome:
         if isinstance(error, BaseException) and not isinstance(error, ComptoirError):
             text = f"{type(error).__name__}: {text}"
         return cls(step=step, ok=False, error=text)
+
+
+_SECRET_WORDS = ("password", "secret", "token")
+
+
+def options_lines(definition: TaskDefinition, options: BaseModel) -> list[str]:
+    """What a run logs first: the options it runs with, one a line, `*` marking those set
+    for this run (the trigger form, `--set`) rather than by the definition.
+
+    Options hold no credential (connections do); a name that says otherwise is masked.
+    """
+    used = options.model_dump(mode="json")
+    written = definition.typed_options().model_dump(mode="json")
+    lines = ["Options of this run (* set for this run only):"]
+    for key, value in used.items():
+        secret = any(word in key.lower() for word in _SECRET_WORDS)
+        text = "***" if secret else json.dumps(value, ensure_ascii=False)
+        lines.append(f"{'*' if value != written.get(key) else ' '} {key}: {text}")
+    return lines
 
 
 def dossier_now(engine: Engine) -> datetime:
@@ -149,6 +170,8 @@ def produce(
     engine = engine or get_engine()
     task_type = definition.task_type
     options = definition.typed_options(overrides)
+    for line in options_lines(definition, options):
+        log(line)
     moment = dossier_now(engine)
     work = paths.work_dir() / definition.id / to_identifier(run_id)
     shutil.rmtree(work, ignore_errors=True)

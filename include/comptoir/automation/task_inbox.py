@@ -25,14 +25,10 @@ __all__ = ["InboxOptions", "TaskInbox", "inbox_of", "task_inbox"]
 
 SOURCE_HELP = (
     "Where the files come from. Empty: the local folder var/inbox/<task id>, whose "
-    "incoming/ folder receives the files. Otherwise one of "
-    '{"kind": "local", "path": "FOLDER"}, '
-    '{"kind": "sftp", "conn_id": "CONNECTION", "directory": "/out"}, '
-    '{"kind": "ftp", "conn_id": "CONNECTION", "directory": "/out"}, '
-    '{"kind": "imap", "conn_id": "CONNECTION", "mailbox": "INBOX"}, '
-    '{"kind": "pop3", "conn_id": "CONNECTION"}, '
-    '{"kind": "mail_folder", "path": "incoming"}, '
-    'each with an optional "pattern" ("*.csv"). Credentials stay in the Airflow connection.'
+    "incoming/ folder receives the files. Otherwise a local folder, a folder of an SFTP or "
+    "FTP server, the attachments of an IMAP or POP3 mailbox or of a folder of .eml files: "
+    "fill in the fields below that the kind uses (each says which). Credentials stay in the "
+    "Airflow connection."
 )
 
 

@@ -60,7 +60,8 @@ class Options(PeriodOptions):
     types: list[Literal["F", "A"]] = Field(
         default_factory=lambda: ["F"], min_length=1, title="Document types",
         description="F: invoices; A: credit notes (avoirs).",
-        json_schema_extra={"section": "Scope"})
+        json_schema_extra={"section": "Scope", "values_display": {
+            "F": "Invoices (F)", "A": "Credit notes (A)"}})
     depots: list[str] = Field(
         default_factory=list, title="Depots",
         description="The documents' depot codes (one per line), stores or not: web orders "

@@ -9,30 +9,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, TextIO
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, model_validator
 
-from comptoir.automation.fields import Separator, separator_field
-
-Encoding = Literal["utf-8", "utf-8-sig", "cp1252", "iso-8859-15"]
+from comptoir.automation.fields import (
+    DecimalSeparator,
+    Encoding,
+    Separator,
+    decimal_separator_field,
+    encoding_field,
+    separator_field,
+)
 
 
 class CsvOptions(BaseModel):
     """The CSV format options a retail type's file takes (as `export_data`)."""
 
     separator: Separator = separator_field("Field separator of the CSV file.")
-    decimal_separator: Literal[",", "."] = Field(
-        default=",", title="Decimal separator",
-        description="How amounts and quantities are written: 12,50 or 12.50.",
-        json_schema_extra={"section": "CSV format"})
-    encoding: Encoding = Field(
-        default="utf-8", title="Encoding", description="Character encoding of the file.",
-        json_schema_extra={
-            "section": "CSV format",
-            "values_display": {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM (Excel)",
-                               "cp1252": "Windows-1252", "iso-8859-15": "ISO-8859-15"},
-        })
+    decimal_separator: DecimalSeparator = decimal_separator_field()
+    encoding: Encoding = encoding_field()
 
     @property
     def header(self) -> bool:

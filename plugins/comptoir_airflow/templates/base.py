@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,9 +13,15 @@ from comptoir.automation.catalog import TaskType
 from comptoir.automation.definitions import ASSET_SCHEDULE, TaskDefinition
 from comptoir_airflow.operators import DeliverOperator, ReportOperator, RunOperator
 
-__all__ = ["START", "attach_params", "dag_arguments", "doc_md", "run_deliver_report"]
+__all__ = ["START", "UNPAUSE_NOTE", "attach_params", "dag_arguments", "doc_md", "option_value",
+           "options_table", "run_deliver_report"]
 
 START = datetime(2024, 1, 1)
+UNPAUSE_NOTE = (
+    "**Dry runs**: untick *Unpause on trigger* in the trigger dialog. A paused DAG that is "
+    "unpaused may first start its latest scheduled run, which takes the waiting files for real "
+    "before the dry run sees them."
+)
 RETRY_DELAY = timedelta(minutes=5)
 
 
@@ -45,9 +52,48 @@ def doc_md(definition: TaskDefinition, task_type: TaskType) -> str:
     )
     if definition.run_once:
         lines.append("- Runs once: the definition is removed after its first success")
-    lines += ["", "Options (the trigger form can override them for one run):", ""]
-    lines += [f"- `{key}`: `{value!r}`" for key, value in definition.options.items()] or ["- none"]
+    if task_type.template == "inbox":
+        lines += ["", UNPAUSE_NOTE]
+    lines += ["", "Options this definition sets (the trigger form can change them for one "
+              "run; the others have the type's default):", ""]
+    lines += options_table(definition.options, task_type) if definition.options else ["none"]
     return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    """Text for a Markdown table cell: pipes escaped, on one line."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def option_value(value: Any, display: dict[str, str] | None = None) -> str:
+    """An option's value for people: labels for choices, lists and objects as plain text."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(option_value(item, display) for item in value) or "(empty)"
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {option_value(item)}" for key, item in value.items()) \
+            or "(empty)"
+    code = f"`{json.dumps(value)[1:-1] if isinstance(value, str) else value}`"
+    if display and str(value) in display:
+        return f"{display[str(value)]} ({code})"
+    return "(empty)" if value == "" else code
+
+
+def options_table(options: dict[str, Any], task_type: TaskType) -> list[str]:
+    """The options as a Markdown table: option (title and name), value."""
+    fields = task_type.options.model_fields
+    rows = ["| Option | Value |", "| --- | --- |"]
+    for key, value in options.items():
+        field = fields.get(key)
+        extra = field.json_schema_extra if field and isinstance(field.json_schema_extra,
+                                                                dict) else {}
+        display = extra.get("values_display")
+        title = f"{field.title} (`{key}`)" if field and field.title else f"`{key}`"
+        rows.append(f"| {_cell(title)} | {_cell(option_value(value, display))} |")
+    return rows
 
 
 def schedule(definition: TaskDefinition) -> str | list[Asset] | None:

@@ -51,7 +51,7 @@ def test_the_type_is_in_the_catalog() -> None:
     spec = task_type.params_spec({})
     assert set(spec) == {"year", "separator", "encoding"}
     assert spec["year"]["default"] == "previous"
-    assert spec["separator"]["enum"] == ["tab", "pipe"]
+    assert spec["separator"]["enum"] == ["tab", "pipe", None]  # None: the default
 
 
 @pytest.mark.parametrize(("year", "expected"), [

@@ -56,10 +56,11 @@ def test_params_come_from_the_options_schema_with_the_definition_values():
     assert spec["entity"]["enum"][:2] == ["customers", "customer_addresses"]
     assert spec["entity"]["values_display"]["stock"] == "Stock (stock)"
     assert spec["separator"]["values_display"]["\t"] == "Tab"
-    assert spec["columns"] == {"type": "array", "title": "Columns", "items": {"type": "string"},
+    assert spec["columns"] == {"type": ["array", "null"], "title": "Columns",
+                               "items": {"type": "string"},
                                "description": spec["columns"]["description"],
                                "section": "Data"}
-    assert spec["header"]["type"] == "boolean"
+    assert spec["header"]["type"] == ["boolean", "null"]
     assert catalog.get("db_backup").params_spec({})["retention"]["minimum"] == 0
 
 
@@ -76,7 +77,7 @@ def test_a_type_is_one_module_the_catalog_finds_without_a_list(extra_package: Pa
     assert "comptoir.testtypes.echo" in list(catalog.declaring_modules())
     echo = catalog.get("echo_inbox")
     assert (echo.template, echo.steps) == ("inbox", ["fetch", "run"])
-    assert echo.params_spec({})["source"]["section"] == "Inbox"
+    assert echo.params_spec({})["source_kind"]["section"] == "Inbox"
     categories = [t.category for t in catalog.all_types()]
     autres = categories.index(Category.AUTRES)  # Autres comes last
     assert set(categories[autres:]) == {Category.AUTRES}

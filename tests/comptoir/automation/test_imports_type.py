@@ -201,15 +201,15 @@ def test_the_type_is_in_the_catalog_with_a_self_explaining_form() -> None:
         "Importations", catalog.Category.IMPORT_EXPORT, False)
     spec = task_type.params_spec({"entities": ["customers"]})
     entities = spec["entities"]
-    assert entities["type"] == "array" and entities["default"] == ["customers"]
+    assert entities["type"] == ["array", "null"] and entities["default"] == ["customers"]
     assert entities["items"]["enum"] == list(ENTITY_ORDER)
     assert entities["examples"] == list(ENTITY_ORDER)  # Airflow's multi-select
     assert entities["values_display"]["stocks"] == "Stocks initiaux (stocks)"
-    assert spec["mode"]["enum"] == ["create", "modify"]
-    assert spec["source"]["type"] == ["object", "null"] and spec["source"]["section"] == "Inbox"
+    assert spec["mode"]["enum"] == ["create", "modify", None]  # None: the default
+    assert spec["source_kind"]["section"] == spec["source_conn_id"]["section"] == "Inbox"
     assert {name: spec[name]["type"] for name in ("dry_run", "auto_create_regimes",
                                                   "auto_create_vat")} == dict.fromkeys(
-        ("dry_run", "auto_create_regimes", "auto_create_vat"), "boolean")
+        ("dry_run", "auto_create_regimes", "auto_create_vat"), ["boolean", "null"])
     assert all(item.get("title") and item.get("description") and item.get("section")
                for item in spec.values())
     assert asset_uri("articles") == "comptoir://dossier/articles"

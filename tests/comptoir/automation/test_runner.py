@@ -139,3 +139,17 @@ def test_a_step_that_left_no_outcome_is_reported_as_such(write_task, tmp_path):
     report = compose_report(find("stock-per-store"), "r", [None, None])
     assert report.level == "error"
     assert "the run step did not finish (see its Airflow log)" in report.title
+
+
+def test_the_run_step_logs_the_options_it_runs_with_first(seeded, comptoir_home, write_task,
+                                                          tmp_path):
+    write_task(export_task(tmp_path / "out"))
+    lines: list[str] = []
+    run_task(find("stock-per-store"), "manual__1", LocalTransport(tmp_path / "out"),
+             engine=seeded, overrides={"separator": "|"}, log=lines.append)
+    start = lines.index("Options of this run (* set for this run only):")
+    assert start < min(i for i, line in enumerate(lines) if line.startswith("Produced"))
+    options = lines[start + 1:start + 8]
+    assert options == ['  entity: "stock"', '  columns: ["article", "quantity"]',
+                       "  stores: []", '* separator: "|"', '  encoding: "utf-8"',
+                       '  decimal_separator: ","', "  header: true"]

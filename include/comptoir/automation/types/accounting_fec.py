@@ -43,7 +43,8 @@ class Options(BaseModel):
         default="iso-8859-15", title="Encoding",
         description="ISO 8859-15 (a character outside it becomes its unaccented letter) or "
         "UTF-8 without BOM.",
-        json_schema_extra={"section": "FEC"},
+        json_schema_extra={"section": "FEC", "values_display": {
+            "iso-8859-15": "ISO-8859-15", "utf-8": "UTF-8 (without BOM)"}},
     )
 
     @field_validator("year")

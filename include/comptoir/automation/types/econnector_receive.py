@@ -37,9 +37,9 @@ CONNECTOR_HELP = ("The connector's code (comptoir connector list shows them), e.
 SOURCE_HELP = (
     "Where the partner's files come from. Empty: the connector's import folder, where the "
     "partner drops them (its import_path setting). Otherwise an SFTP or FTP folder whose "
-    'files are first fetched into the import folder: {"kind": "sftp", "conn_id": '
-    '"CONNECTION", "directory": "/out"} or {"kind": "ftp", ...}, with an optional '
-    '"pattern" ("Import*.csv"). Credentials stay in the Airflow connection.'
+    "files are first fetched into the import folder: fill in the connection, the server "
+    "folder and, if needed, the files to take (Import*.csv). Credentials stay in the Airflow "
+    "connection."
 )
 
 
@@ -48,7 +48,8 @@ class Options(InboxOptions):
 
     source: Annotated[InboxSource | None, WithJsonSchema({"type": ["object", "null"]})] = Field(
         default=None, title="Inbox", description=SOURCE_HELP,
-        json_schema_extra={"section": "Inbox"})
+        json_schema_extra={"section": "Inbox", "source_kinds": ["sftp", "ftp"],
+                           "source_default": "The connector's import folder"})
     connector: str = Field(title="Connector", description=CONNECTOR_HELP, min_length=1,
                            max_length=20, json_schema_extra={"section": "Connector"})
     dry_run: bool = Field(default=False, title="Dry run",

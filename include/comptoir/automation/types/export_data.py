@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from comptoir.automation.catalog import Category, ProducedFile, TaskOutput, TaskType
-from comptoir.automation.fields import Separator, separator_field
+from comptoir.automation.fields import (
+    DecimalSeparator,
+    Encoding,
+    Separator,
+    decimal_separator_field,
+    encoding_field,
+    separator_field,
+)
 from comptoir.automation.filenames import Store, uses_store
 from comptoir.errors import ComptoirError
 
@@ -168,22 +175,8 @@ class Options(BaseModel):
         json_schema_extra={"section": "Data"},
     )
     separator: Separator = separator_field("Field separator of the CSV file.")
-    encoding: Literal["utf-8", "utf-8-sig", "cp1252", "iso-8859-15"] = Field(
-        default="utf-8",
-        title="Encoding",
-        description="Character encoding of the file.",
-        json_schema_extra={
-            "section": "CSV format",
-            "values_display": {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM (Excel)",
-                               "cp1252": "Windows-1252", "iso-8859-15": "ISO-8859-15"},
-        },
-    )
-    decimal_separator: Literal[",", "."] = Field(
-        default=",",
-        title="Decimal separator",
-        description="How amounts and quantities are written: 12,50 or 12.50.",
-        json_schema_extra={"section": "CSV format"},
-    )
+    encoding: Encoding = encoding_field()
+    decimal_separator: DecimalSeparator = decimal_separator_field()
     header: bool = Field(
         default=True,
         title="Header line",

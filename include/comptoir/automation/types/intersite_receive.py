@@ -30,15 +30,13 @@ ASSET_ALIAS = "comptoir-intersite"
 SALES_DOCUMENTS = "comptoir://dossier/sales_documents"
 SECTION = "Reception"
 SOURCE_HELP = (
-    "The mailbox the distributors' orders arrive in. One of "
-    '{"kind": "imap", "conn_id": "CONNECTION", "mailbox": "INBOX", "processed_mailbox": '
-    '"Comptoir/Commandes inter-sites"} (every message whose key the dossier does not know, '
-    "read or not; processed ones are moved to processed_mailbox, null: left in place, "
-    "read; rejected ones are marked read and left for a person), "
-    '{"kind": "pop3", "conn_id": "CONNECTION"} (messages stay on the server; the dossier '
-    'remembers their UIDL), {"kind": "mail_folder", "path": "incoming"} (a folder of .eml '
-    "files, relative to var/mail). Mail is never deleted. Credentials stay in the Airflow "
-    "connection."
+    "The mailbox the distributors' orders arrive in: an IMAP mailbox (every message whose "
+    "key the dossier does not know, read or not; processed ones are moved to the processed "
+    "mailbox, Comptoir/Commandes inter-sites unless another is given; rejected ones are "
+    "marked read and left for a person), a POP3 mailbox (messages stay on the server; the "
+    "dossier remembers their UIDL) or a folder of .eml files (relative to var/mail). Fill in "
+    "the fields below that the kind uses. Mail is never deleted. Credentials stay in the "
+    "Airflow connection."
 )
 
 
@@ -46,12 +44,15 @@ class Options(InboxOptions):
     """Options of `intersite_receive`: the mailbox, the prices, acknowledgements, dry run."""
 
     source: Annotated[InboxSource, WithJsonSchema({"type": "object"})] = Field(  # type: ignore[assignment]
-        title="Mailbox", description=SOURCE_HELP, json_schema_extra={"section": "Mailbox"})
+        title="Mailbox", description=SOURCE_HELP,
+        json_schema_extra={"section": "Mailbox",
+                           "source_kinds": ["imap", "pop3", "mail_folder"]})
     prices: Literal["order", "catalogue"] = Field(
         default="order", title="Prices",
+        json_schema_extra={"section": SECTION, "values_display": {
+            "order": "As ordered", "catalogue": "Catalogue sale prices"}},
         description="order: each line's unit price as the distributor ordered it (else the "
-        "article's sale price); catalogue: the articles' sale prices.",
-        json_schema_extra={"section": SECTION})
+        "article's sale price); catalogue: the articles' sale prices.")
     acknowledge: bool = Field(
         default=False, title="Acknowledge",
         description="Answer each processed message to its sender with the state of each of "

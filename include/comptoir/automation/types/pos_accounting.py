@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field
 
 from comptoir.automation.catalog import Category, TaskOutput, TaskType
-from comptoir.automation.types.ticket_options import GROUPING_HELP, Grouping, TicketOptions
+from comptoir.automation.types.ticket_options import (
+    GROUPING_DISPLAY,
+    GROUPING_HELP,
+    Grouping,
+    TicketOptions,
+)
 
 if TYPE_CHECKING:
     from comptoir.automation.catalog import RunContext
@@ -32,9 +37,12 @@ class Options(TicketOptions):
         default="", title="Method",
         description="direct: pos post (sales and payments); classic: accounting "
         "post-documents, then pos payments. Empty: the pos_accounting setting.",
-        json_schema_extra={"section": "Accounting"})
+        json_schema_extra={"section": "Accounting", "values_display": {
+            "": "The pos_accounting setting", "direct": "Direct (pos post)",
+            "classic": "Classic (post-documents, then payments)"}})
     grouping: Grouping = Field(default="", title="Grouping", description=GROUPING_HELP,
-                               json_schema_extra={"section": "Accounting"})
+                               json_schema_extra={"section": "Accounting",
+                                                  "values_display": GROUPING_DISPLAY})
 
 
 def posting_output(ctx: RunContext, reports: list[RunReport]) -> TaskOutput:

@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING
 from pydantic import Field
 
 from comptoir.automation.catalog import Category, TaskOutput, TaskType
-from comptoir.automation.types.ticket_options import GROUPING_HELP, Grouping, TicketOptions
+from comptoir.automation.types.ticket_options import (
+    GROUPING_DISPLAY,
+    GROUPING_HELP,
+    Grouping,
+    TicketOptions,
+)
 
 if TYPE_CHECKING:
     from comptoir.automation.catalog import RunContext
@@ -31,7 +36,8 @@ class Options(TicketOptions):
         json_schema_extra={"section": "Accounting"})
     grouping: Grouping = Field(default="", title="Grouping of the posting",
                                description=GROUPING_HELP,
-                               json_schema_extra={"section": "Accounting"})
+                               json_schema_extra={"section": "Accounting",
+                                                  "values_display": GROUPING_DISPLAY})
 
 
 def run(ctx: RunContext, options: Options) -> TaskOutput:

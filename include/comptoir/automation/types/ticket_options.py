@@ -16,6 +16,9 @@ RANGE_HELP = "FROM:TO, inclusive; either side may be empty (C1:C3, :C0050). Empt
 Grouping = Literal["", "customer", "account"]
 GROUPING_HELP = ("customer: one sales entry per document; account: one per register, day "
                  "and receivable account. Empty: the pos_grouping setting.")
+GROUPING_DISPLAY = {"": "The pos_grouping setting", "customer": "One entry per document",
+                    "account": "One entry per register, day and account"}
+"""The grouping choices, as the trigger form names them."""
 
 
 class TicketOptions(BaseModel):
