@@ -28,6 +28,13 @@ PAGES = (("reports", "Task reports"), ("imports", "Imports"), ("spool", "Spool")
          ("more", "POS log, receivables, sync"))
 """The pages in Airflow's navigation: route under `URL_PREFIX`, title."""
 SPOOL_RETRY_DAG = "comptoir_spool_retry"
+REPORT_HEADERS = {
+    "Content-Security-Policy": "sandbox allow-scripts allow-popups "
+                               "allow-popups-to-escape-sandbox allow-downloads",
+    "X-Content-Type-Options": "nosniff",
+}
+"""Report files (GX Data Docs load scripts from CDNs) run sandboxed, in an origin of their
+own: nothing in them can read the Airflow session."""
 
 app = FastAPI(title="Comptoir", description="Comptoir's pages in the Airflow UI",
               docs_url=None, redoc_url=None, openapi_url=None)
@@ -55,7 +62,8 @@ def _dossier() -> Iterator[Connection]:
 
 @app.exception_handler(NoDossier)
 async def _no_dossier(request: Request, exc: NoDossier) -> Any:
-    if request.url.path.startswith(f"{request.scope.get('root_path', '')}/api/"):
+    path, root = request.url.path, request.scope.get("root_path", "")
+    if (path[len(root):] if path.startswith(root) else path).startswith("/api/"):
         return JSONResponse({"detail": str(exc)}, status.HTTP_503_SERVICE_UNAVAILABLE)
     return _page(request, "empty.html", title="No dossier", message=str(exc))
 
@@ -216,7 +224,7 @@ def report_file(reader: ReaderDep, path: str) -> FileResponse:
     if found.name == "rejections.csv":
         return FileResponse(found, media_type="text/csv; charset=utf-8",
                             filename=f"rejections-{found.parent.name}.csv")
-    return FileResponse(found)
+    return FileResponse(found, headers=REPORT_HEADERS)
 
 
 # -- Spool --------------------------------------------------------------------------------

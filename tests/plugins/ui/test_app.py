@@ -95,6 +95,11 @@ def test_an_import_run_shows_its_rejections_and_serves_its_csv(
     csv = client.get(f"/files/imports/{batch}/rejections.csv", headers=as_viewer)
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     assert "attachment" in csv.headers["content-disposition"]
+    (folder / "report.html").write_text("<script>document.cookie</script>")
+    report = client.get(f"/files/imports/{batch}/report.html", headers=as_viewer)
+    assert report.status_code == 200
+    assert report.headers["content-security-policy"].startswith("sandbox allow-scripts")
+    assert "allow-same-origin" not in report.headers["content-security-policy"]
 
 
 def test_a_path_escape_is_refused(client: TestClient, as_viewer: dict[str, str],
@@ -126,3 +131,10 @@ def test_the_retry_wants_json_so_a_cross_site_form_cannot_trigger_it(
         client: TestClient, as_viewer: dict[str, str]) -> None:
     answer = client.post("/api/spool/retry", headers=as_viewer, data={"a": "b"})
     assert answer.status_code == 422
+
+
+def test_without_a_dossier_the_pages_say_so(client: TestClient, as_viewer: dict[str, str],
+                                            comptoir_home: Path) -> None:
+    page = client.get("/reports", headers=as_viewer)
+    assert page.status_code == 200 and "No dossier" in page.text
+    assert client.get("/api/messages", headers=as_viewer).status_code == 503
