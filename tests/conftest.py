@@ -147,3 +147,16 @@ def tasks_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder.mkdir()
     monkeypatch.setenv("COMPTOIR_TASKS_DIR", str(folder))
     return folder
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """The test Airflow's metadata database, migrated once per session."""
+    if not _AIRFLOW_DB.exists():
+        import subprocess
+        import sys
+
+        airflow = Path(sys.executable).with_name("airflow")
+        subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True,
+                       env=dict(os.environ))
+    return _AIRFLOW_DB

@@ -1,26 +1,13 @@
-"""DAG tests: an Airflow metadata database, migrated once per session in the test AIRFLOW_HOME."""
+"""DAG tests: the project's task definitions (the metadata database is `airflow_db`, in
+tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-AIRFLOW_DB = Path(os.environ["AIRFLOW_HOME"]) / "airflow.db"
-
-
-@pytest.fixture(scope="session")
-def airflow_db() -> Path:
-    """The test Airflow's metadata database, migrated."""
-    if not AIRFLOW_DB.exists():
-        airflow = Path(sys.executable).with_name("airflow")
-        subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True,
-                       env=dict(os.environ))
-    return AIRFLOW_DB
 
 
 @pytest.fixture

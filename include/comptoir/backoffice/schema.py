@@ -1022,6 +1022,8 @@ Index("ix_sales_days_depot_date", sales_days.c.depot_id, sales_days.c.date)
 Index("ix_pos_tickets_depot_issued_at", pos_tickets.c.depot_id, pos_tickets.c.issued_at)
 Index("ix_pos_tickets_customer_issued_at", pos_tickets.c.customer_id, pos_tickets.c.issued_at)
 Index("ix_messages_category_target", messages.c.category, messages.c.target)
+#: The task reports paged newest first (the Comptoir UI).
+Index("ix_messages_category_id", messages.c.category, messages.c.id)
 DEFECTIVE_LINE = "kind = 'defective'"
 Index("ix_pos_ticket_lines_defective_movement_id", pos_ticket_lines.c.defective_movement_id,
       sqlite_where=text(DEFECTIVE_LINE), postgresql_where=text(DEFECTIVE_LINE))

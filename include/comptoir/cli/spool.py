@@ -40,16 +40,14 @@ def register(app: typer.Typer) -> None:
         from comptoir.cli.output import print_listing
         from comptoir.exchange import spool as spools
         from comptoir.exchange.names import printable
+        from comptoir.views.spool import destination_of
 
         by_id = {d.id: d for d in load_folder().definitions}
         rows = []
         for task_id, entries in spools.all_spools().items():
             if task is not None and task_id != task:
                 continue
-            definition = by_id.get(task_id)
-            destination = (definition.output.delivery.describe()
-                           if definition is not None and definition.output is not None
-                           else "no valid task definition: waits until it is defined again")
+            destination = destination_of(task_id, by_id)
             for entry in entries:
                 stat = entry.path.stat()
                 rows.append({"task": task_id, "file": printable(entry.name),

@@ -46,6 +46,7 @@ from comptoir.exchange.names import check_identifier, check_name, is_identifier,
 from comptoir.exchange.transports import Transport
 
 __all__ = [
+    "DELIVERY_FAILED",
     "SPOOL_PREFIX",
     "Delivered",
     "DeliveryResult",
@@ -60,6 +61,8 @@ __all__ = [
 ]
 
 SPOOL_PREFIX = "UPDATE-"
+DELIVERY_FAILED = "Delivery failed: "
+"""Starts the line of a report that says why a delivery failed (`DeliveryResult.summary`)."""
 TASK_ID_MAX = 250
 _STAGING = ".staging-"
 _LOG = ".delivered.jsonl"
@@ -121,7 +124,7 @@ class DeliveryResult:
         if self.remaining:
             lines.append(f"Still in the spool, retried at the next run: {_names(self.remaining)}")
         if self.error is not None:
-            lines.append(f"Delivery failed: {self.error}")
+            lines.append(f"{DELIVERY_FAILED}{self.error}")
         return "\n".join(lines)
 
 

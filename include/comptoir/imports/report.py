@@ -8,8 +8,9 @@ Bounded whatever the file: `rejections` lists the first rejections of each rule 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +129,16 @@ text-align:left;vertical-align:top}th{background:#f3f3f3}code{white-space:pre-wr
 .ok{color:#176c2f}.bad{color:#a4161a}dt{font-weight:bold}dd{margin:0 0 .4em 1em}"""
 
 
+DATA_DOCS_TEXT = "Great Expectations Data Docs of this run"
+_DATA_DOCS_LINK = re.compile(r'<a href="([^"]*)">' + re.escape(DATA_DOCS_TEXT) + "</a>")
+
+
+def data_docs_link(page: str) -> str | None:
+    """The link to the run's Data Docs in a page `render_html` wrote (relative to it)."""
+    found = _DATA_DOCS_LINK.search(page)
+    return unescape(found.group(1)) if found else None
+
+
 def render_html(report: ImportReport, *, data_docs: str | None = None) -> str:
     """A standalone page: the summary, the error, warnings and every rejected record quoted."""
     e = escape
@@ -146,7 +157,7 @@ def render_html(report: ImportReport, *, data_docs: str | None = None) -> str:
         "</dl>",
     ]
     if data_docs:
-        head.append(f'<p><a href="{e(data_docs)}">Great Expectations Data Docs of this run</a></p>')
+        head.append(f'<p><a href="{e(data_docs)}">{DATA_DOCS_TEXT}</a></p>')
     if report.error:
         head.append(f"<p class=bad><strong>The file could not be processed:</strong> "
                     f"{e(report.error)}</p>")

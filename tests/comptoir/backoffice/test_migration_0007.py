@@ -27,6 +27,6 @@ def test_0007_sets_the_fill_factor_and_its_downgrade_resets_it(dossier_url: str)
     if engine.dialect.name == "postgresql":
         assert options(dossier_url) is None
     migrate.upgrade(dossier_url)
-    assert migrate.current_revision(dossier_url) == migrate.head_revision() == "0007"
+    assert migrate.current_revision(dossier_url) == migrate.head_revision()
     with engine.connect() as conn:  # the table itself is untouched on both databases
         assert conn.execute(text("SELECT COUNT(*) FROM stock_records")).scalar_one() == 0
