@@ -93,6 +93,7 @@ def test_airflow_listens_on_localhost_only_and_sigterm_stops_every_process(
     output = log.read_text()
     assert process.returncode == 0, output
     assert f"http://localhost:{port}" in output and "Airflow stopped." in output
+    assert "Shutting down components" in output  # standalone's own way out, a Ctrl-C
     left = [p for p in started if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert not left, [command_line(p) for p in left]
     assert not answers(f"http://127.0.0.1:{port}/api/v2/version")

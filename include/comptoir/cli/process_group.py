@@ -3,10 +3,11 @@
 `airflow standalone` starts the scheduler, DAG processor, API server and triggerer, which
 start workers of their own; it stops them on Ctrl-C only, and a SIGTERM leaves them all
 running. `run_group` starts the command in a process group of its own; on SIGINT or
-SIGTERM it sends SIGTERM to the whole group, waits for every process to end (SIGKILL
-after `grace` seconds) and only then returns. On Linux this process is also made a "child
-subreaper": processes whose parent ended are handed to it, so it knows when the last one
-of them is gone, even one that left the group.
+SIGTERM it sends the command SIGINT, then, to whatever is still running after half of
+`grace` seconds, SIGTERM, and SIGKILL after the other half; it returns once every process
+has ended. On Linux this process is also made a "child subreaper": processes whose parent
+ended are handed to it, so it knows when the last one of them is gone, even one that left
+the group.
 """
 
 from __future__ import annotations
@@ -110,11 +111,18 @@ def run_group(command: list[str], env: dict[str, str], *, grace: float = 30.0) -
         pgid = process.pid
         while process.poll() is None and not stopping:
             time.sleep(0.2)
-        # The command ended or was asked to: nothing it started may outlive it.
-        _signal_all(pgid, signal.SIGTERM)
-        if not _wait_all(process, subreaper, grace):
-            _signal_all(pgid, signal.SIGKILL)
-            _wait_all(process, subreaper, 5.0)
+        # The command ended or was asked to: nothing it started may outlive it. First the
+        # command's own way (`airflow standalone` stops its components on Ctrl-C), then
+        # SIGTERM to every process left, then SIGKILL.
+        done = False
+        if stopping and process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            done = _wait_all(process, subreaper, grace / 2)
+        if not done:
+            _signal_all(pgid, signal.SIGTERM)
+            if not _wait_all(process, subreaper, grace / 2):
+                _signal_all(pgid, signal.SIGKILL)
+                _wait_all(process, subreaper, 5.0)
         status = process.wait()
     finally:
         for signum, handler in previous.items():
