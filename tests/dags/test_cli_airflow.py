@@ -1,6 +1,7 @@
 """`comptoir airflow` (what `make airflow` runs): the UI on 127.0.0.1 and the port asked for,
 LocalExecutor sized to the machine, and SIGTERM stops every process it started."""
 
+import contextlib
 import os
 import shutil
 import signal
@@ -48,6 +49,21 @@ def command_line(process: psutil.Process) -> str:
         return ""
 
 
+def stop_leftovers(process: subprocess.Popen) -> None:
+    """After a failure: stop `process` as a user would, then kill whatever it left."""
+    if process.poll() is not None:
+        return
+    below = psutil.Process(process.pid).children(recursive=True)
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    for leftover in below:
+        with contextlib.suppress(psutil.Error):
+            leftover.kill()
+
+
 def test_the_embedded_home_runs_as_many_tasks_at_once_as_the_machine_has_cpus(comptoir_home):
     env = airflow_environment({k: v for k, v in os.environ.items()
                                if not k.startswith("AIRFLOW")})
@@ -88,8 +104,7 @@ def test_airflow_listens_on_localhost_only_and_sigterm_stops_every_process(
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
     finally:
-        if process.poll() is None:
-            process.kill()
+        stop_leftovers(process)
     output = log.read_text()
     assert process.returncode == 0, output
     assert f"http://localhost:{port}" in output and "Airflow stopped." in output
