@@ -7,6 +7,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
 EMBEDDED = eval "$$($(PY) -m comptoir.embedded)"
+# `make airflow`: the UI's address and port (`make airflow HOST=0.0.0.0 PORT=8081`); set
+# on the command line only: a HOST or PORT of the environment is not taken.
+HOST = 127.0.0.1
+PORT = 8080
 
 .PHONY: help install demo test test-servers airflow bench bench-retail bench-editions lint clean
 
@@ -33,10 +37,9 @@ test: $(STAMP) test-servers ## Run the whole test suite
 test-servers: ## Install the protocol servers the tests start (sshd, Dovecot)
 	@bash scripts/ensure-test-servers.sh
 
-airflow: $(STAMP) ## Start Airflow (standalone) on this project: UI on http://localhost:8080
+airflow: $(STAMP) ## Start Airflow on this project until Ctrl-C: UI on http://localhost:8080 (HOST=, PORT=)
 	@$(EMBEDDED) && $(VENV)/bin/comptoir db init >/dev/null && \
-		echo "Airflow UI: http://localhost:8080 — login: admin, password in $$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated (printed below too)" && \
-		exec $(VENV)/bin/airflow standalone
+		exec $(VENV)/bin/comptoir airflow --host '$(HOST)' --port '$(PORT)'
 
 bench: $(STAMP) ## Run the benchmarks (bench/)
 	@$(EMBEDDED) && for b in bench/[!_]*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

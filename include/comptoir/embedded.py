@@ -56,6 +56,7 @@ def airflow_environment(base: dict[str, str] | None = None) -> dict[str, str]:
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+        "AIRFLOW__CORE__PARALLELISM": str(machine_parallelism()),
     }
     for key, value in (project | ({} if own_home else embedded)).items():
         env.setdefault(key, value)
@@ -66,6 +67,32 @@ def airflow_environment(base: dict[str, str] | None = None) -> dict[str, str]:
     venv_bin = os.path.dirname(sys.executable)
     if venv_bin not in env.get("PATH", "").split(os.pathsep):
         env["PATH"] = os.pathsep.join(p for p in (venv_bin, env.get("PATH", "")) if p)
+    return env
+
+
+EVERY_INTERFACE = "0.0.0.0"  # noqa: S104 - only when asked for (`make airflow HOST=0.0.0.0`)
+"""The address that listens on every interface; the UI listens on 127.0.0.1 by default."""
+
+
+def machine_parallelism() -> int:
+    """Task instances run at once by the embedded home's LocalExecutor: one per CPU this
+    process may use (at least 2), rather than Airflow's 32 idle workers on a small machine."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(2, cpus)
+
+
+def ui_environment(host: str, port: int, base: dict[str, str] | None = None) -> dict[str, str]:
+    """`airflow_environment` for `comptoir airflow`: the API server (UI) on `host`:`port`,
+    and the task workers told where it is (Airflow assumes localhost:8080)."""
+    env = airflow_environment(base)
+    env["AIRFLOW__API__HOST"] = host
+    env["AIRFLOW__API__PORT"] = str(port)
+    local = "127.0.0.1" if host in (EVERY_INTERFACE, "") else "[::1]" if host == "::" else (
+        f"[{host}]" if ":" in host else host)
+    env.setdefault("AIRFLOW__CORE__EXECUTION_API_SERVER_URL", f"http://{local}:{port}/execution/")
     return env
 
 

@@ -15,6 +15,9 @@ Runs started this way on one Airflow home take turns, through lock files of its
 `runs.lock` around `dag.test()`, which writes every DAG of the folder into the metadata
 database (two first runs at once, even of different DAGs, would insert the same rows).
 Whoever has to wait is told so in one line.
+
+Each task instance's log is also written where the Airflow UI reads it (the Airflow
+home's task log folder, see `comptoir_airflow.task_logs`): `dag.test()` alone writes none.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from comptoir import paths
 from comptoir.embedded import RESULT_MARKER
 from comptoir.exchange.files import locked
 from comptoir_airflow.preparation import notice, prepared
+from comptoir_airflow.task_logs import task_log_files
 
 RUNS_LOCK = "runs.lock"
 
@@ -62,7 +66,8 @@ def run(task_id: str, conf: dict | None = None) -> dict:
     other = "another run is using this Airflow home: waiting for it to finish"
     with locked(locks / f"run-{task_id}.lock", on_wait=lambda: notice(same)), \
             locked(locks / RUNS_LOCK, on_wait=lambda: notice(other)):
-        dag_run = dag.test(run_conf=conf or None)
+        with task_log_files():
+            dag_run = dag.test(run_conf=conf or None)
         with create_session() as session:
             tis = dag_run.get_task_instances(session=session)
             states = {ti.task_id: str(getattr(ti.state, "value", ti.state)) for ti in tis}

@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -89,6 +90,10 @@ def test_nightly_demo_fills_the_dossier_runs_every_dag_and_says_what_it_produced
     stores = sorted(p.name for p in (comptoir_home / "outbox" / "nightly").iterdir())
     assert stores == [f"stock-MAG0{n}.csv" for n in range(1, 7)]
     assert "Files produced (6)" in result.stdout
+    # each task's log where the UI reads it ([logging] base_log_folder: $AIRFLOW_HOME/logs)
+    logs = Path(os.environ["AIRFLOW_HOME"]) / "logs" / "dag_id=stock-per-store"
+    assert {p.parent.name for p in logs.glob("run_id=*/task_id=*/attempt=*.log")} >= {
+        "task_id=deliver", "task_id=report"}
     assert re.search(r"outbox/nightly \(6\): stock-MAG01.csv, stock-MAG02.csv, .*stock-MAG06.csv",
                      result.stdout)
 

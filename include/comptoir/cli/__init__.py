@@ -24,7 +24,7 @@ app = typer.Typer(
 COMMAND_MODULES = ["db", "settings", "tasks", "messages", "spool", "mode", "demo", "imports",
                    "nightly", "pos", "accounting", "connector", "connector_mappings",
                    "connector_sync", "connector_send", "users", "intersite", "intersite_send",
-                   "intersite_receive"]
+                   "intersite_receive", "airflow_ui"]
 
 err = Console(stderr=True)
 

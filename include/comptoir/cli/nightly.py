@@ -210,4 +210,5 @@ def _summary(results: list[dict[str, Any]], started: float, home: Path) -> None:
         for line in _by_folder(produced, home):
             out.print(line, highlight=False)
     out.print(f"Reports: `comptoir messages` (the messages table of the dossier); "
-              f"import reports in {home / 'reports'}", highlight=False)
+              f"import reports in {home / 'reports'}; each task's log in the Airflow UI "
+              f"(`make airflow`)", highlight=False)
