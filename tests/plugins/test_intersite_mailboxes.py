@@ -22,7 +22,6 @@ from comptoir.intersite.remote import receive_source
 from comptoir.intersite.sources import parse_source
 from comptoir_airflow.exchange.factory import CONNECTOR
 from tests.comptoir.intersite.central import attachment, central, count, mail, order
-from tests.dags.conftest import airflow_db  # noqa: F401 - the CLI's subprocess loads Airflow
 from tests.servers.imap import ImapAccount
 
 PROCESSED = "Comptoir.Commandes inter-sites"  # Dovecot's Maildir separates levels with '.'
@@ -249,7 +248,7 @@ def comptoir(*args: str) -> subprocess.CompletedProcess:
 @pytest.mark.slow
 @pytest.mark.parametrize("dossier_url", ["sqlite"], indirect=True)
 def test_the_command_reads_imap_and_pop3_through_the_connections(
-        airflow_db, engine, comptoir_home: Path, imap: ImapAccount,  # noqa: F811
+        airflow_db, engine, comptoir_home: Path, imap: ImapAccount,
         set_connection, tmp_path: Path) -> None:
     central(engine)
     deliver(imap, good("CF1", "<a@calvi.example>"), seen=True)
