@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import ElementClickInterceptedException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ready
@@ -126,14 +126,18 @@ def batch(server: ApiServer, run_id: str, folder: Path) -> str:
 @pytest.fixture(scope="module")
 def browser(server: ApiServer) -> Iterator[WebDriver]:
     """Headless Chromium, logged in as admin through Airflow's login page."""
+    chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
+    if chromium is None or chromedriver is None:
+        pytest.fail("Chromium or its driver is missing: run `make test-servers`, which installs "
+                    "Debian's chromium and chromium-driver", pytrace=False)
     options = webdriver.ChromeOptions()
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
                  "--window-size=1280,900"):
         options.add_argument(flag)
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    options.binary_location = chromium
     try:
-        driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(
-            shutil.which("chromedriver") or "/usr/bin/chromedriver"))
+        driver = webdriver.Chrome(options=options,
+                                  service=webdriver.ChromeService(chromedriver))
     except WebDriverException as exc:
         pytest.fail(f"Chromium did not start ({exc.msg}): run `make test-servers`, which "
                     "installs Debian's chromium and chromium-driver", pytrace=False)
@@ -251,9 +255,8 @@ def test_every_option_of_the_trigger_form_has_a_title_and_a_description(
     dialog = wait.until(_trigger_dialog)
     fields: dict[str, dict[str, str]] = {}
     for section in dialog.find_elements(By.CSS_SELECTOR, "button[data-part=item-trigger]"):
-        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", section)
         if section.get_attribute("aria-expanded") != "true":
-            wait.until(ready.element_to_be_clickable(section)).click()
+            _click(browser, section)
             wait.until(lambda _, s=section: s.get_attribute("aria-expanded") == "true")
         content = browser.find_element(By.ID, section.get_attribute("aria-controls"))
         wait.until(lambda _, c=content: c.is_displayed())
@@ -263,11 +266,21 @@ def test_every_option_of_the_trigger_form_has_a_title_and_a_description(
     undescribed = [k for k, f in fields.items() if not f["description"]]
     assert untitled == [] and undescribed == [], (untitled, undescribed)
     first = dialog.find_element(By.CSS_SELECTOR, "button[data-part=item-trigger]")
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", first)
-    wait.until(ready.element_to_be_clickable(first)).click()  # the picture: its first section
+    _click(browser, first)  # the picture: the first section open
     wait.until(lambda _: first.get_attribute("aria-expanded") == "true")
     browser.execute_script("arguments[0].scrollIntoView({block: 'start'})", first)
     _snap(browser, f"trigger-form-{TASKS[dag_id]}")
+
+
+def _click(driver: WebDriver, element: Any) -> None:
+    """Click `element` once no other covers it (Chakra's sections slide open and shut)."""
+    def clicked(_: WebDriver) -> bool:
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+        element.click()
+        return True
+
+    WebDriverWait(driver, WAIT, ignored_exceptions=(ElementClickInterceptedException,)).until(
+        clicked)
 
 
 def _trigger_dialog(driver: WebDriver) -> Any:
