@@ -34,7 +34,7 @@ demo: $(STAMP) ## Fill the SQLite dossier with demo data and run the nightly bat
 test: $(STAMP) test-servers ## Run the whole test suite
 	@$(PY) -m pytest
 
-test-servers: ## Install the protocol servers the tests start (sshd, Dovecot)
+test-servers: ## Install the servers and tools the tests use (sshd, Dovecot, poppler, Chromium)
 	@bash scripts/ensure-test-servers.sh
 
 airflow: $(STAMP) ## Start Airflow on this project until Ctrl-C: UI on http://localhost:8080 (HOST=, PORT=)

@@ -2,8 +2,9 @@
 # The server tests start real protocol servers on loopback, as children of the test process:
 # OpenSSH's sshd (SFTP) and Dovecot (IMAP and POP3). The editions' tests render PDF pages
 # with pdftoppm (poppler-utils), Helvetica drawn by its metric twin Nimbus Sans
-# (fonts-urw-base35) so the rendering is faithful. Install what is missing (as root, from
-# Debian's packages); otherwise say how, and fail: the tests never skip.
+# (fonts-urw-base35) so the rendering is faithful. The UI's browser tests drive Debian's
+# headless Chromium through its chromedriver (chromium, chromium-driver). Install what is
+# missing (as root, from Debian's packages); otherwise say how, and fail: the tests never skip.
 #
 # Debian starts a package's service after installing it. The tests want no system sshd or
 # dovecot running, so services are kept from starting for the time of the install (a
@@ -18,6 +19,8 @@ missing=()
 [ -x /usr/lib/dovecot/pop3 ] || missing+=(dovecot-pop3d)
 command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 [ -d /usr/share/fonts/opentype/urw-base35 ] || missing+=(fonts-urw-base35)  # Helvetica's metrics
+command -v chromium >/dev/null || missing+=(chromium)  # the UI's browser tests (selenium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

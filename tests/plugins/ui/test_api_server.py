@@ -4,82 +4,21 @@ and refuse an anonymous request, and "retry now" triggers the spool retry DAG as
 
 from __future__ import annotations
 
-import json
-import os
-import secrets
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
-from comptoir.embedded import airflow_environment
-
-
-@dataclass(frozen=True)
-class ApiServer:
-    url: str
-    tokens: dict[str, str]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.servers.airflow import ApiServer, running_api_server
 
 
 @pytest.fixture(scope="module")
 def api_server(airflow_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
     folder = tmp_path_factory.mktemp("api-server")
-    passwords = {"admin": secrets.token_urlsafe(12), "viewer": secrets.token_urlsafe(12)}
-    (folder / "passwords.json").write_text(json.dumps(passwords))
     (folder / "tasks").mkdir()
-    env = airflow_environment(dict(os.environ) | {
-        "COMPTOIR_HOME": str(folder / "home"), "COMPTOIR_TASKS_DIR": str(folder / "tasks"),
-        "AIRFLOW__CORE__AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple."
-                                       "simple_auth_manager.SimpleAuthManager",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin,viewer:viewer",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(folder / "passwords.json"),
-    })
-    airflow = str(Path(sys.executable).with_name("airflow"))
-    subprocess.run([airflow, "dags", "reserialize"], env=env, check=True, capture_output=True,
-                   timeout=240)  # the spool retry DAG, which "retry now" triggers
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    with (folder / "api-server.log").open("wb") as log:
-        server = subprocess.Popen(
-            [airflow, "api-server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx.get(f"{url}/api/v2/monitor/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the api-server did not start:\n"
-                                   + (folder / "api-server.log").read_text()[-4000:])
-            time.sleep(0.5)
-        tokens = {name: httpx.post(f"{url}/auth/token", json={"username": name,
-                                                              "password": password},
-                                   timeout=30).json()["access_token"]
-                  for name, password in passwords.items()}
-        yield ApiServer(url, tokens)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+    with running_api_server(folder, folder / "home", folder / "tasks") as server:
+        yield server
 
 
 def test_airflow_lists_the_plugin_with_its_app_and_navigation(api_server: ApiServer) -> None:
