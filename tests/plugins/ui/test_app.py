@@ -5,6 +5,7 @@ no path leaves the import reports."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from pathlib import Path
 
@@ -92,6 +93,9 @@ def test_an_import_run_shows_its_rejections_and_serves_its_csv(
                                     "message": "the label is empty", "record": "A2;;1"}]
     page = client.get(f"/imports/{batch}", headers=as_viewer)
     assert "missing_value" in page.text and "the label is empty" in page.text
+    links = re.search(r"<p>\s*(.*?)</p>", page.text.split("rejected</span>.</p>")[1], re.S)
+    assert links and re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", links.group(1))).strip() == (
+        "Rejected lines (CSV)")  # the only link: no separator before it
     csv = client.get(f"/files/imports/{batch}/rejections.csv", headers=as_viewer)
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     assert "attachment" in csv.headers["content-disposition"]
